@@ -1,0 +1,91 @@
+"""The generic change-data-capture merge every cdc table uses.
+
+Rules (order-independent: merging the same batches in any order gives the same values):
+- the batch keeps, per key, the latest non-null value (ties: fetched_at, then run_id); a key whose
+  values are all null keeps its latest null row, so never-published keys still arrive;
+- a key never seen before is inserted, even with a null value;
+- a stored row takes a source value only if that value is non-null and fetched later than the
+  stored value (an unpublished, null row has no value yet, so any non-null value fills it); a null
+  never overwrites a published value;
+- a different non-null value is a revision: `updated_at` moves, `first_seen_at` stays; the same
+  value fetched later only refreshes `fetched_at`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+from common.config import Config
+from common.tables import conform, ensure_table, key_condition, last_operation_metrics, partition_predicate
+from schemas.spec import TableSpec
+
+NULL_TOKEN = "\u2205"  # stands for null inside record_hash, so null and "" hash differently
+
+
+def latest_non_null_per_key(df: DataFrame, keys: tuple[str, ...] | list[str], value_column: str) -> DataFrame:
+    """One row per key: the newest non-null value, else the newest row (all values null)."""
+    ranking = Window.partitionBy(*keys).orderBy(
+        F.col(value_column).isNotNull().desc(), F.col("fetched_at").desc(), F.col("run_id").desc()
+    )
+    return df.withColumn("_rank", F.row_number().over(ranking)).filter(F.col("_rank") == 1).drop("_rank")
+
+
+def with_record_hash(df: DataFrame, columns: tuple[str, ...] | list[str]) -> DataFrame:
+    """SHA-256 over the value columns, null-safe, for cheap change detection."""
+    parts = [F.coalesce(F.col(c).cast("string"), F.lit(NULL_TOKEN)) for c in columns]
+    return df.withColumn("record_hash", F.sha2(F.concat_ws("\u241f", *parts), 256))
+
+
+def with_audit_columns(df: DataFrame, run_ts: datetime) -> DataFrame:
+    """first_seen_at / updated_at for rows that get inserted; the merge decides which are kept."""
+    ts = F.lit(run_ts).cast("timestamp")
+    return df.withColumn("first_seen_at", ts).withColumn("updated_at", ts)
+
+
+def prepare_batch(df: DataFrame, spec: TableSpec, run_ts: datetime) -> DataFrame:
+    """Staged rows -> the merge source: deduplicated per key, hashed, audited, in the spec's shape."""
+    value_columns = spec_value_columns(spec)
+    return conform(
+        df.transform(latest_non_null_per_key, spec.keys, spec.value_column)
+        .transform(with_record_hash, value_columns)
+        .transform(with_audit_columns, run_ts),
+        spec,
+    )
+
+
+def spec_value_columns(spec: TableSpec) -> tuple[str, ...]:
+    if spec.value_column is None:
+        raise ValueError(f"{spec.full_name} is not a cdc table: it has no value_column")
+    return (spec.value_column, *spec.payload_columns)
+
+
+def merge_cdc(spark: SparkSession, config: Config, spec: TableSpec, batch_df: DataFrame) -> dict[str, int]:
+    """Merge a prepared batch (see `prepare_batch`) into the cdc table; returns Delta's merge metrics."""
+    table = ensure_table(spark, config, spec)
+    value_columns = spec_value_columns(spec)
+    value = spec.value_column
+    newer = "s.fetched_at > t.fetched_at"
+    condition = f"{partition_predicate(batch_df, spec)} AND {key_condition(spec.keys)}"
+    revision = {c: f"s.{c}" for c in (*value_columns, "fetched_at", "record_hash", "updated_at")}
+    (
+        table.alias("t")
+        .merge(batch_df.alias("s"), condition)
+        .whenMatchedUpdate(
+            condition=f"s.{value} IS NOT NULL AND (t.{value} IS NULL OR {newer}) "
+            "AND NOT (t.record_hash <=> s.record_hash)",
+            set=revision,
+        )
+        # Same value seen again later, or still unpublished: only the fetch time moves, which keeps
+        # the result independent of the order batches arrive in.
+        .whenMatchedUpdate(
+            condition=f"{newer} AND (s.{value} IS NOT NULL OR t.{value} IS NULL) "
+            "AND t.record_hash <=> s.record_hash",
+            set={"fetched_at": "s.fetched_at"},
+        )
+        .whenNotMatchedInsert(values={c: f"s.{c}" for c in spec.column_names})
+        .execute()
+    )
+    return last_operation_metrics(table)

@@ -1,0 +1,82 @@
+"""The command line every job shares: the same flags under spark-submit, make and Databricks."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class JobArgs:
+    start: date | None = None
+    end: date | None = None
+    country: str | None = None
+    bidding_zone: str | None = None
+    env: str | None = None
+    full_refresh: bool = False
+
+    def as_params(self) -> dict[str, str | bool | None]:
+        return {
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "country": self.country,
+            "bidding_zone": self.bidding_zone,
+            "env": self.env,
+            "full_refresh": self.full_refresh,
+        }
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def build_parser(description: str, needs: Sequence[str] = ("country",), full_refresh: bool = False):
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--start", type=_iso_date, help="first local day (YYYY-MM-DD), inclusive")
+    parser.add_argument("--end", type=_iso_date, help="last local day (YYYY-MM-DD), inclusive")
+    if "country" in needs:
+        parser.add_argument("--country", required=True, type=str.lower, help="country code, e.g. de")
+    if "bidding_zone" in needs:
+        parser.add_argument("--bidding-zone", required=True, type=str.upper, help="bidding zone, e.g. DE-LU")
+    parser.add_argument("--env", help="config environment under conf/ (default $LAKEHOUSE_ENV or local)")
+    if full_refresh:
+        parser.add_argument("--full-refresh", action="store_true", help="rebuild the target from its source")
+    return parser
+
+
+def parse_job_args(
+    argv: Sequence[str] | None,
+    description: str,
+    needs: Sequence[str] = ("country",),
+    full_refresh: bool = False,
+) -> JobArgs:
+    parser = build_parser(description, needs, full_refresh)
+    ns = parser.parse_args(argv)
+    if ns.start and ns.end and ns.start > ns.end:
+        parser.error(f"--start {ns.start} is after --end {ns.end}")
+    return JobArgs(
+        start=ns.start,
+        end=ns.end,
+        country=getattr(ns, "country", None),
+        bidding_zone=getattr(ns, "bidding_zone", None),
+        env=ns.env,
+        full_refresh=getattr(ns, "full_refresh", False),
+    )
+
+
+def default_window(
+    start: date | None, end: date | None, now_utc: datetime, time_zone: str, lookback_days: int
+) -> tuple[date, date]:
+    """Missing dates default to yesterday (local) and the look-back before it, so late revisions of
+    recent days are fetched again."""
+    end = end or (now_utc.astimezone(ZoneInfo(time_zone)).date() - timedelta(days=1))
+    start = start or (end - timedelta(days=lookback_days))
+    if start > end:
+        raise ValueError(f"start {start} is after end {end}")
+    return start, end

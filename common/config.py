@@ -1,0 +1,117 @@
+"""Configuration: `conf/common.yaml`, the environment's `conf/<env>/config.yaml` on top, then a few
+environment variables on top of that. Code reads settings from here, never from literals."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_ENV = "local"
+
+# Environment variable -> dotted key it overrides. Secrets never live in conf/; they are read from
+# the environment by the code that needs them.
+ENV_OVERRIDES = {
+    "LAKEHOUSE_ROOT": "lakehouse_root",
+    "ENERGY_CHARTS_BASE_URL": "energy_charts.base_url",
+    "ENERGY_CHARTS_PACE_S": "energy_charts.pace_s",
+}
+
+
+class ConfigError(ValueError):
+    """Configuration is missing or inconsistent."""
+
+
+def conf_dir() -> Path:
+    """Where conf/ lives: $LAKEHOUSE_CONF_DIR, else beside the installed packages (repo checkout)."""
+    explicit = os.environ.get("LAKEHOUSE_CONF_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(__file__).resolve().parent.parent / "conf"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The merged settings of one environment."""
+
+    env: str
+    settings: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def lakehouse_root(self) -> str:
+        return str(self.settings["lakehouse_root"]).rstrip("/")
+
+    def get(self, dotted_key: str, default: Any = None) -> Any:
+        node: Any = self.settings
+        for part in dotted_key.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def require(self, dotted_key: str) -> Any:
+        value = self.get(dotted_key)
+        if value is None:
+            raise ConfigError(f"config '{self.env}': missing setting '{dotted_key}'")
+        return value
+
+    def time_zone(self, country: str) -> str:
+        """IANA time zone of a country code (case-insensitive), from `countries.<code>.time_zone`."""
+        countries = self.require("countries")
+        entry = countries.get(country.lower())
+        if not entry or "time_zone" not in entry:
+            raise ConfigError(
+                f"config '{self.env}': no time zone for country '{country}' "
+                f"(add countries.{country.lower()}.time_zone); known: {sorted(countries)}"
+            )
+        return entry["time_zone"]
+
+
+def load_config(env: str | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Load the settings of `env` (default: $LAKEHOUSE_ENV, else 'local')."""
+    environ = os.environ if environ is None else environ
+    env = env or environ.get("LAKEHOUSE_ENV") or DEFAULT_ENV
+    base = conf_dir()
+    env_file = base / env / "config.yaml"
+    if not env_file.is_file():
+        known = (
+            sorted(p.name for p in base.iterdir() if (p / "config.yaml").is_file()) if base.is_dir() else []
+        )
+        raise ConfigError(f"unknown environment '{env}': no {env_file} (known: {known})")
+    settings = deep_merge(_read_yaml(base / "common.yaml"), _read_yaml(env_file))
+    for variable, dotted_key in ENV_OVERRIDES.items():
+        if environ.get(variable):
+            settings = deep_merge(settings, _nested(dotted_key, environ[variable]))
+    return Config(env=env, settings=settings)
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """A new dict: `override` on top of `base`, merging nested mappings key by key."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _nested(dotted_key: str, value: Any) -> dict[str, Any]:
+    node: Any = value
+    for part in reversed(dotted_key.split(".")):
+        node = {part: node}
+    return node
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"missing config file {path}")
+    with path.open(encoding="utf-8") as handle:
+        loaded = yaml.safe_load(handle) or {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return loaded

@@ -1,0 +1,153 @@
+"""Delta table I/O by `TableSpec`: paths, explicit creation, reads, appends, keyed upserts, and the
+Change Data Feed. Every write is one Delta commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from delta.tables import DeltaTable
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from common.config import Config
+from schemas.spec import TableSpec
+
+
+def table_path(root: str, layer: str, table: str) -> str:
+    """`{lakehouse_root}/{layer}/{table}`; root is a local path or an abfss:// URI."""
+    return f"{root.rstrip('/')}/{layer}/{table}"
+
+
+def spec_path(config: Config, spec: TableSpec) -> str:
+    return table_path(config.lakehouse_root, spec.layer, spec.name)
+
+
+def ensure_table(spark: SparkSession, config: Config, spec: TableSpec) -> DeltaTable:
+    """Create the table from its spec if it does not exist yet (columns, comments, partitioning,
+    properties) and return it."""
+    path = spec_path(config, spec)
+    if DeltaTable.isDeltaTable(spark, path):
+        return DeltaTable.forPath(spark, path)
+    builder = DeltaTable.createIfNotExists(spark).location(path).comment(spec.comment)
+    for field in spec.schema.fields:
+        builder = builder.addColumn(
+            field.name, field.dataType, nullable=field.nullable, comment=field.metadata.get("comment")
+        )
+    if spec.partition_by:
+        builder = builder.partitionedBy(*spec.partition_by)
+    for key, value in spec.properties.items():
+        builder = builder.property(key, value)
+    return builder.execute()
+
+
+def read_table(spark: SparkSession, config: Config, spec: TableSpec) -> DataFrame:
+    ensure_table(spark, config, spec)
+    return spark.read.format("delta").load(spec_path(config, spec))
+
+
+def conform(df: DataFrame, spec: TableSpec) -> DataFrame:
+    """The spec's columns, in its order and types (extra columns dropped)."""
+    return df.select([F.col(f.name).cast(f.dataType).alias(f.name) for f in spec.schema.fields])
+
+
+def append(spark: SparkSession, config: Config, spec: TableSpec, df: DataFrame) -> None:
+    ensure_table(spark, config, spec)
+    conform(df, spec).write.format("delta").mode("append").save(spec_path(config, spec))
+
+
+def replace_where(
+    spark: SparkSession, config: Config, spec: TableSpec, df: DataFrame, predicate: str
+) -> None:
+    """Atomically replace the rows matching `predicate` with `df` (one commit, no truncate)."""
+    ensure_table(spark, config, spec)
+    (
+        conform(df, spec)
+        .write.format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", predicate)
+        .save(spec_path(config, spec))
+    )
+
+
+def sql_literal(value: Any) -> str:
+    """A Spark SQL literal for a partition value (string, date or number)."""
+    if isinstance(value, datetime):
+        raise TypeError(f"timestamps are not used as partition values: {value!r}")
+    if isinstance(value, date):
+        return f"DATE'{value.isoformat()}'"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def partition_predicate(df: DataFrame, spec: TableSpec, alias: str = "t") -> str:
+    """`alias.p IN (…)` for each partition column, with the values present in `df`, so a merge
+    reads only the partitions the batch touches."""
+    if not spec.partition_by:
+        return "true"
+    rows = df.select(*spec.partition_by).distinct().collect()
+    clauses = []
+    for name in spec.partition_by:
+        values = sorted({row[name] for row in rows}, key=str)
+        if not values:
+            return "false"
+        clauses.append(f"{alias}.{name} IN ({', '.join(sql_literal(v) for v in values)})")
+    return " AND ".join(clauses)
+
+
+def key_condition(keys: Sequence[str], target: str = "t", source: str = "s") -> str:
+    return " AND ".join(f"{target}.{k} = {source}.{k}" for k in keys)
+
+
+def upsert(spark: SparkSession, config: Config, spec: TableSpec, df: DataFrame) -> dict[str, int]:
+    """Keyed merge: insert new keys, overwrite every column of existing ones. Returns merge metrics."""
+    table = ensure_table(spark, config, spec)
+    source = conform(df, spec)
+    condition = f"{partition_predicate(source, spec)} AND {key_condition(spec.keys)}"
+    assignments = {name: f"s.{name}" for name in spec.column_names}
+    (
+        table.alias("t")
+        .merge(source.alias("s"), condition)
+        .whenMatchedUpdate(set=assignments)
+        .whenNotMatchedInsert(values=assignments)
+        .execute()
+    )
+    return last_operation_metrics(table)
+
+
+def last_operation_metrics(table: DeltaTable) -> dict[str, int]:
+    metrics = table.history(1).select("operationMetrics").first()[0] or {}
+    return {name: int(value) for name, value in metrics.items() if str(value).lstrip("-").isdigit()}
+
+
+def current_version(spark: SparkSession, config: Config, spec: TableSpec) -> int:
+    return ensure_table(spark, config, spec).history(1).select("version").first()[0]
+
+
+def read_changes(
+    spark: SparkSession, config: Config, spec: TableSpec, from_version: int, to_version: int
+) -> DataFrame:
+    """Change Data Feed rows of versions from_version … to_version (inclusive)."""
+    return (
+        spark.read.format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", from_version)
+        .option("endingVersion", to_version)
+        .load(spec_path(config, spec))
+    )
+
+
+def any_of(conditions: Iterable[Column]) -> Column:
+    result: Column | None = None
+    for condition in conditions:
+        result = condition if result is None else result | condition
+    return result if result is not None else F.lit(False)
+
+
+def rows_to_df(spark: SparkSession, spec: TableSpec, rows: Iterable[Mapping[str, Any]]) -> DataFrame:
+    """A DataFrame with the spec's schema from Python rows (dicts by column name)."""
+    names = spec.column_names
+    return spark.createDataFrame([tuple(row.get(n) for n in names) for row in rows], schema=spec.schema)

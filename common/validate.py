@@ -1,0 +1,61 @@
+"""The validate step between transform and load: schema, non-null keys, unique keys. Raises an error
+naming the table, the column(s) and sample offending values. The data-quality suites build on it."""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from schemas.spec import TableSpec
+
+SAMPLE_SIZE = 5
+
+
+class ValidationError(ValueError):
+    """A batch breaks its table's contract; nothing has been written."""
+
+
+def validate(df: DataFrame, spec: TableSpec) -> None:
+    check_schema(df, spec)
+    check_keys_not_null(df, spec)
+    check_keys_unique(df, spec)
+
+
+def check_schema(df: DataFrame, spec: TableSpec) -> None:
+    actual = {f.name: f.dataType for f in df.schema.fields}
+    expected = {f.name: f.dataType for f in spec.schema.fields}
+    problems = [f"missing column '{n}'" for n in expected if n not in actual]
+    problems += [f"unexpected column '{n}'" for n in actual if n not in expected]
+    problems += [
+        f"column '{n}' is {actual[n].simpleString()}, expected {t.simpleString()}"
+        for n, t in expected.items()
+        if n in actual and actual[n] != t
+    ]
+    if problems:
+        raise ValidationError(f"{spec.full_name}: schema mismatch: {'; '.join(problems)}")
+
+
+def check_keys_not_null(df: DataFrame, spec: TableSpec) -> None:
+    for key in spec.keys:
+        bad = df.filter(F.col(key).isNull())
+        sample = bad.limit(SAMPLE_SIZE).collect()
+        if sample:
+            raise ValidationError(
+                f"{spec.full_name}: key column '{key}' is null in {bad.count()} row(s), e.g. "
+                + "; ".join(_describe(row.asDict(), spec.keys) for row in sample)
+            )
+
+
+def check_keys_unique(df: DataFrame, spec: TableSpec) -> None:
+    duplicates = df.groupBy(*spec.keys).count().filter(F.col("count") > 1)
+    sample = duplicates.orderBy(F.col("count").desc(), *spec.keys).limit(SAMPLE_SIZE).collect()
+    if sample:
+        raise ValidationError(
+            f"{spec.full_name}: key ({', '.join(spec.keys)}) is not unique: {duplicates.count()} key(s) "
+            "repeat, e.g. "
+            + "; ".join(f"{_describe(row.asDict(), spec.keys)} ×{row['count']}" for row in sample)
+        )
+
+
+def _describe(row: dict, columns: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"{c}={row.get(c)!s}" for c in columns) + ")"

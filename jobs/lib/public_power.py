@@ -1,0 +1,99 @@
+"""Public power: landing responses -> staging rows, and the staging window a cdc run merges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
+
+from common.days import month_starts
+
+ENDPOINT = "/public_power"
+
+PAYLOAD_SCHEMA = StructType(
+    [
+        StructField("unix_seconds", ArrayType(LongType())),
+        StructField(
+            "production_types",
+            ArrayType(
+                StructType([StructField("name", StringType()), StructField("data", ArrayType(DoubleType()))])
+            ),
+        ),
+    ]
+)
+
+
+def _fail(problem: F.Column) -> F.Column:
+    return F.raise_error(
+        F.concat(F.lit(f"Energy-Charts {ENDPOINT} "), F.col("request_params"), F.lit(": "), problem)
+    )
+
+
+def parse_public_power(landing_df: DataFrame, country: str) -> DataFrame:
+    """One row per (series, timestamp) of every 200 /public_power response; values are matched to
+    unix_seconds by array position, and a response whose arrays differ in length fails the job."""
+    responses = (
+        landing_df.filter((F.col("endpoint") == ENDPOINT) & (F.col("http_status") == 200))
+        .withColumn("p", F.from_json("payload", PAYLOAD_SCHEMA))
+        .withColumn(
+            "p",
+            F.when(
+                F.col("p.unix_seconds").isNull() | F.col("p.production_types").isNull(),
+                _fail(F.lit("payload is not a public_power response")),
+            ).otherwise(F.col("p")),
+        )
+    )
+    series = responses.select(
+        "fetched_at",
+        "run_id",
+        "request_params",
+        F.col("p.unix_seconds").alias("unix_seconds"),
+        F.explode("p.production_types").alias("series"),
+    )
+    checked = series.withColumn(
+        "data",
+        F.when(
+            F.size("series.data") != F.size("unix_seconds"),
+            _fail(
+                F.format_string(
+                    "series '%s' has %d values for %d timestamps",
+                    F.col("series.name"),
+                    F.size("series.data"),
+                    F.size("unix_seconds"),
+                )
+            ),
+        ).otherwise(F.col("series.data")),
+    )
+    points = checked.select(
+        "fetched_at",
+        "run_id",
+        F.col("series.name").alias("production_type"),
+        F.explode(F.arrays_zip(F.col("unix_seconds").alias("unix_s"), F.col("data").alias("value"))).alias(
+            "pt"
+        ),
+    )
+    return points.select(
+        F.lit(country).alias("country"),
+        "production_type",
+        F.timestamp_seconds("pt.unix_s").alias("ts_utc"),
+        F.col("pt.value").alias("value_mw"),
+        "fetched_at",
+        "run_id",
+    ).transform(with_ts_month)
+
+
+def with_ts_month(df: DataFrame) -> DataFrame:
+    """First day of the UTC month of ts_utc: the partition column (session time zone is UTC)."""
+    return df.withColumn("ts_month", F.trunc(F.to_date("ts_utc"), "month"))
+
+
+def filter_window(df: DataFrame, country: str, start_utc: datetime, end_utc: datetime) -> DataFrame:
+    """Rows of one country with start_utc <= ts_utc < end_utc, pruned to the months involved."""
+    return df.filter(
+        (F.col("country") == country)
+        & F.col("ts_month").isin(month_starts(start_utc, end_utc))
+        & (F.col("ts_utc") >= F.lit(start_utc))
+        & (F.col("ts_utc") < F.lit(end_utc))
+    )

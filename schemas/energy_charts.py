@@ -1,0 +1,103 @@
+"""Energy-Charts tables: raw responses (landing), parsed rows per fetch (staging), merged current
+state (cdc). Partitioned by country and UTC month so window reads and merges prune."""
+
+from pyspark.sql.types import (
+    DateType,
+    DoubleType,
+    IntegerType,
+    StringType,
+    StructType,
+    TimestampType,
+)
+
+from schemas.spec import TableSpec, column
+
+LANDING_ENERGY_CHARTS = TableSpec(
+    layer="landing",
+    name="energy_charts",
+    comment="Every Energy-Charts HTTP response as received, one row per request (404s included).",
+    schema=StructType(
+        [
+            column("endpoint", StringType(), "API path, e.g. /public_power", nullable=False),
+            column(
+                "request_params", StringType(), "Query parameters as JSON with sorted keys", nullable=False
+            ),
+            column(
+                "http_status", IntegerType(), "HTTP status of the final answer (200 or 404)", nullable=False
+            ),
+            column("fetched_at", TimestampType(), "UTC instant the response arrived", nullable=False),
+            column("payload", StringType(), "Raw response body"),
+            column("payload_sha256", StringType(), "SHA-256 of the raw body (hex)"),
+            column("run_id", StringType(), "Run of staging job that fetched it", nullable=False),
+            column("fetched_date", DateType(), "UTC date of fetched_at (partition)", nullable=False),
+        ]
+    ),
+    keys=("run_id", "endpoint", "request_params"),
+    partition_by=("endpoint", "fetched_date"),
+)
+
+STAGING_PUBLIC_POWER = TableSpec(
+    layer="staging",
+    name="public_power",
+    comment="Net public power per production type and 15-minute interval, one row per fetch.",
+    schema=StructType(
+        [
+            column("country", StringType(), "Country code as requested, lower case", nullable=False),
+            column("production_type", StringType(), "Series name exactly as the API sent it", nullable=False),
+            column("ts_utc", TimestampType(), "Interval start, UTC", nullable=False),
+            column(
+                "value_mw", DoubleType(), "Mean power over the interval in MW; null = not (yet) published"
+            ),
+            column(
+                "fetched_at", TimestampType(), "When the response holding this value arrived", nullable=False
+            ),
+            column("run_id", StringType(), "Run of the staging job", nullable=False),
+            column(
+                "ts_month", DateType(), "First day of the UTC month of ts_utc (partition)", nullable=False
+            ),
+        ]
+    ),
+    keys=("country", "production_type", "ts_utc", "fetched_at"),
+    partition_by=("country", "ts_month"),
+)
+
+CDC_PUBLIC_POWER = TableSpec(
+    layer="cdc",
+    name="public_power",
+    comment="Current value per (country, series, interval): newest published value wins, nulls never "
+    "overwrite. Change Data Feed on.",
+    schema=StructType(
+        [
+            column("country", StringType(), "Country code, lower case", nullable=False),
+            column("production_type", StringType(), "Series name exactly as the API sent it", nullable=False),
+            column("ts_utc", TimestampType(), "Interval start, UTC", nullable=False),
+            column("value_mw", DoubleType(), "Mean power over the interval in MW; null = never published"),
+            column(
+                "fetched_at",
+                TimestampType(),
+                "Fetch time of the stored value (newest fetch that confirmed it)",
+                nullable=False,
+            ),
+            column("first_seen_at", TimestampType(), "Run time when the key first arrived", nullable=False),
+            column(
+                "updated_at",
+                TimestampType(),
+                "Run time of the last change of value (revision)",
+                nullable=False,
+            ),
+            column(
+                "record_hash",
+                StringType(),
+                "SHA-256 of the value columns, for change detection",
+                nullable=False,
+            ),
+            column(
+                "ts_month", DateType(), "First day of the UTC month of ts_utc (partition)", nullable=False
+            ),
+        ]
+    ),
+    keys=("country", "production_type", "ts_utc"),
+    partition_by=("country", "ts_month"),
+    change_data_feed=True,
+    value_column="value_mw",
+)

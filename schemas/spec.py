@@ -1,0 +1,42 @@
+"""`TableSpec`: a table's schema (with column comments), keys, partitioning and properties,
+declared once and used by readers, writers, validation, tests and the README catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyspark.sql.types import DataType, StructField, StructType
+
+
+def column(name: str, data_type: DataType, comment: str, nullable: bool = True) -> StructField:
+    return StructField(name, data_type, nullable, metadata={"comment": comment})
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    layer: str
+    name: str
+    schema: StructType
+    keys: tuple[str, ...]
+    comment: str
+    partition_by: tuple[str, ...] = ()
+    change_data_feed: bool = False
+    # cdc tables: the nullable measurement a null must never overwrite, and the columns that travel
+    # with it (compared through record_hash).
+    value_column: str | None = None
+    payload_columns: tuple[str, ...] = field(default=())
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.layer}/{self.name}"
+
+    @property
+    def column_names(self) -> list[str]:
+        return self.schema.fieldNames()
+
+    @property
+    def properties(self) -> dict[str, str]:
+        return {"delta.enableChangeDataFeed": "true"} if self.change_data_feed else {}
+
+    def comment_of(self, column_name: str) -> str:
+        return self.schema[column_name].metadata.get("comment", "")
