@@ -30,7 +30,8 @@ def test_null_key_names_table_column_and_rows(spark):
 def test_duplicate_keys_name_the_repeated_key_and_count(spark):
     with pytest.raises(
         ValidationError,
-        match=r"ops/job_runs: key \(run_id, job\) is not unique: 1 key\(s\) repeat, e\.g\. \(run_id=r1, job=a\) ×3",
+        match=r"ops/job_runs: key \(run_id, job\) is not unique: 1 key\(s\) repeat, "
+        r"e\.g\. \(run_id=r1, job=a\) ×3",
     ):
         validate(runs(spark, [("r1", "a"), ("r1", "a"), ("r1", "a"), ("r2", "a")]), JOB_RUNS)
 
