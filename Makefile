@@ -38,7 +38,7 @@ $(STAMP):
 bootstrap: $(STAMP)
 
 demo: $(STAMP)
-	@PY=$(PY) ENV=demo scripts/demo
+	PYTHONPATH=$(CURDIR) $(PY) scripts/demo.py
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
