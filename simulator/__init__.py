@@ -1,0 +1,1 @@
+"""Local simulators of the external APIs the jobs read, for tests, `make demo` and benchmarks."""
