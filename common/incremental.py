@@ -52,7 +52,10 @@ def save_offset(run: JobRun, source: TableSpec, scope: str, version: int) -> Non
         "run_id": run.run_id,
         "updated_at": run.started_at,
     }
-    tables.upsert(run.spark, run.config, CDF_OFFSETS, tables.rows_to_df(run.spark, CDF_OFFSETS, [row]))
+    predicate = " AND ".join(f"{key} = {tables.sql_literal(row[key])}" for key in CDF_OFFSETS.keys)
+    tables.replace_where(
+        run.spark, run.config, CDF_OFFSETS, tables.rows_to_df(run.spark, CDF_OFFSETS, [row]), predicate
+    )
 
 
 def plan_refresh(

@@ -4,16 +4,18 @@ lakehouse, checked against an independent reading of the raw responses."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from common.energy_charts import MalformedResponseError
 from pyspark.sql import functions as F
 
 from common import tables
 from common.config import load_config
+from common.energy_charts import MalformedResponseError
 from jobs.cdc import public_power as cdc_job
 from jobs.staging import public_power as staging_job
 from jobs.transform import daily_production_trend as gold_job
@@ -24,6 +26,8 @@ from schemas import (
     LANDING_ENERGY_CHARTS,
     STAGING_PUBLIC_POWER,
 )
+from simulator.energy_charts import EnergyChartsSimulator
+from tests.sim_fixtures import SIM_NOW
 
 pytestmark = pytest.mark.e2e
 
@@ -32,10 +36,31 @@ EXCLUDED = {"Load", "Residual load", "Cross border electricity trading"}
 GOLD_VALUES = [c for c in DAILY_PRODUCTION_TREND.column_names if c not in ("run_id", "computed_at")]
 
 
+BASELINE = ("2026-10-20", "2026-10-28")  # 9 local days around the autumn DST change
+
+
 @pytest.fixture
 def pipeline(lakehouse, energy_charts_sim, monkeypatch):
     monkeypatch.setenv("ENERGY_CHARTS_BASE_URL", energy_charts_sim.base_url)
     return lakehouse
+
+
+@pytest.fixture(scope="module")
+def baseline(spark, tmp_path_factory) -> Path:
+    """The three jobs run once over BASELINE; tests copy the resulting lakehouse and go on from it."""
+    root = tmp_path_factory.mktemp("baseline") / "lakehouse"
+    with pytest.MonkeyPatch.context() as patch, EnergyChartsSimulator(now=SIM_NOW) as simulator:
+        patch.setenv("LAKEHOUSE_ROOT", str(root))
+        patch.setenv("ENERGY_CHARTS_BASE_URL", simulator.base_url)
+        run_slice(*BASELINE)
+    return root
+
+
+@pytest.fixture
+def from_baseline(baseline, pipeline):
+    """A private copy of the baseline lakehouse (Delta tables hold relative paths, so a copy works)."""
+    shutil.copytree(baseline, pipeline.lakehouse_root)
+    return pipeline
 
 
 def run_slice(start: str, end: str, country: str = "de", jobs=(staging_job, cdc_job, gold_job)) -> None:
@@ -78,8 +103,9 @@ def independent_daily_energy(spark, config) -> dict[tuple, float]:
     return energy
 
 
-def test_slice_runs_end_to_end_and_matches_the_raw_responses(spark, pipeline):
-    run_slice("2026-10-20", "2026-10-28")
+def test_slice_runs_end_to_end_and_matches_the_raw_responses(spark, baseline, monkeypatch):
+    monkeypatch.setenv("LAKEHOUSE_ROOT", str(baseline))
+    pipeline = load_config("test")
 
     landing = tables.read_table(spark, pipeline, LANDING_ENERGY_CHARTS).collect()
     assert sorted(json.loads(r.request_params)["start"] for r in landing) == ["2026-10-20", "2026-10-27"]
@@ -106,18 +132,18 @@ def test_slice_runs_end_to_end_and_matches_the_raw_responses(spark, pipeline):
     assert json.loads(cdc_run.params)["start"] == "2026-10-20"
 
 
-def test_rerun_changes_nothing(spark, pipeline):
-    run_slice("2026-10-24", "2026-10-26")
+def test_rerun_changes_nothing(spark, from_baseline):
+    pipeline = from_baseline
     cdc_before, gold_before = cdc_state(spark, pipeline), gold_values(spark, pipeline)
     gold_version = tables.current_version(spark, pipeline, DAILY_PRODUCTION_TREND)
 
-    run_slice("2026-10-24", "2026-10-26", jobs=(cdc_job, gold_job))
+    run_slice(*BASELINE, jobs=(cdc_job, gold_job))
 
     assert cdc_state(spark, pipeline) == cdc_before
     assert gold_values(spark, pipeline) == gold_before
     assert tables.current_version(spark, pipeline, DAILY_PRODUCTION_TREND) == gold_version
 
-    run_slice("2026-10-24", "2026-10-26")  # fetched again: same values, so no revision anywhere
+    run_slice(*BASELINE)  # fetched again: same values, so no revision anywhere
 
     after = cdc_state(spark, pipeline)
     assert {k: (v[0], v[2], v[3]) for k, v in after.items()} == {
@@ -126,8 +152,10 @@ def test_rerun_changes_nothing(spark, pipeline):
     assert gold_values(spark, pipeline) == gold_before
 
 
-def test_revision_is_applied_and_incremental_gold_equals_a_full_rebuild(spark, pipeline, energy_charts_sim):
-    run_slice("2026-10-20", "2026-10-28")
+def test_revision_is_applied_and_incremental_gold_equals_a_full_rebuild(
+    spark, from_baseline, energy_charts_sim
+):
+    pipeline = from_baseline
     before = gold_values(spark, pipeline)
 
     energy_charts_sim.revision = 1
@@ -147,11 +175,11 @@ def test_revision_is_applied_and_incremental_gold_equals_a_full_rebuild(spark, p
     assert_gold_close(gold_values(spark, pipeline), after)
 
 
-def test_chunked_runs_in_any_order_equal_one_run(spark, pipeline, monkeypatch, tmp_path):
-    run_slice("2026-10-20", "2026-10-28")
-    one_run = gold_values(spark, pipeline)
+def test_chunked_runs_in_any_order_equal_one_run(spark, baseline, pipeline, monkeypatch):
+    monkeypatch.setenv("LAKEHOUSE_ROOT", str(baseline))
+    one_run = gold_values(spark, load_config("test"))
 
-    monkeypatch.setenv("LAKEHOUSE_ROOT", str(tmp_path / "chunked"))
+    monkeypatch.setenv("LAKEHOUSE_ROOT", pipeline.lakehouse_root)
     for start, end in [
         ("2026-10-25", "2026-10-28"),
         ("2026-10-20", "2026-10-22"),
