@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -80,3 +80,11 @@ def default_window(
     if start > end:
         raise ValueError(f"start {start} is after end {end}")
     return start, end
+
+
+def utc_instant(text: str) -> datetime:
+    """An ISO-8601 instant from config ('2025-09-30T22:00:00Z') as an aware UTC datetime."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"instant {text!r} has no UTC offset")
+    return parsed.astimezone(timezone.utc)

@@ -4,6 +4,7 @@ environment variables on top of that. Code reads settings from here, never from 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,15 @@ ENV_OVERRIDES = {
     "LAKEHOUSE_ROOT": "lakehouse_root",
     "ENERGY_CHARTS_BASE_URL": "energy_charts.base_url",
     "ENERGY_CHARTS_PACE_S": "energy_charts.pace_s",
+    # ADLS Gen2 (conf/adls, conf/databricks): the parts of the abfss:// root and the auth mode.
+    "AZURE_STORAGE_ACCOUNT": "adls.account",
+    "AZURE_STORAGE_CONTAINER": "adls.container",
+    "LAKEHOUSE_ADLS_PREFIX": "adls.prefix",
+    "LAKEHOUSE_ADLS_AUTH": "adls.auth",
 }
+
+# `{dotted.key}` in lakehouse_root is filled from the settings (see conf/adls/config.yaml).
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.]+)\}")
 
 
 class ConfigError(ValueError):
@@ -43,7 +52,17 @@ class Config:
 
     @property
     def lakehouse_root(self) -> str:
-        return str(self.settings["lakehouse_root"]).rstrip("/")
+        """`lakehouse_root`, its `{dotted.key}` placeholders filled from the settings."""
+        return _PLACEHOLDER.sub(self._root_part, str(self.require("lakehouse_root"))).rstrip("/")
+
+    def _root_part(self, match: re.Match[str]) -> str:
+        key = match.group(1)
+        value = self.get(key)
+        if value is None:
+            variables = [name for name, dotted in ENV_OVERRIDES.items() if dotted == key]
+            hint = f" (or set {variables[0]})" if variables else ""
+            raise ConfigError(f"config '{self.env}': lakehouse_root needs setting '{key}'{hint}")
+        return str(value).strip("/")
 
     def get(self, dotted_key: str, default: Any = None) -> Any:
         node: Any = self.settings
@@ -69,6 +88,18 @@ class Config:
                 f"(add countries.{country.lower()}.time_zone); known: {sorted(countries)}"
             )
         return entry["time_zone"]
+
+    def bidding_zone(self, zone: str) -> Mapping[str, Any]:
+        """Settings of a bidding zone (case-insensitive): time_zone, country, price_15min_from."""
+        zones = {name.upper(): entry for name, entry in self.require("bidding_zones").items()}
+        entry = zones.get(zone.upper())
+        missing = [k for k in ("time_zone", "country", "price_15min_from") if not entry or k not in entry]
+        if missing:
+            raise ConfigError(
+                f"config '{self.env}': bidding zone '{zone}' lacks {missing} under bidding_zones "
+                f"(known zones: {sorted(zones)})"
+            )
+        return entry
 
 
 def load_config(env: str | None = None, environ: Mapping[str, str] | None = None) -> Config:

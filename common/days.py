@@ -64,3 +64,18 @@ def filter_local_days(
     months = sorted({m for lo, hi in ranges for m in month_starts(lo, hi)})
     in_ranges = any_of((F.col(ts_column) >= F.lit(lo)) & (F.col(ts_column) < F.lit(hi)) for lo, hi in ranges)
     return df.filter(F.col(month_column).isin(months)).filter(in_ranges)
+
+
+def filter_utc_window(
+    df: DataFrame,
+    start_utc: datetime,
+    end_utc: datetime,
+    ts_column: str = "ts_utc",
+    month_column: str = "ts_month",
+) -> DataFrame:
+    """Rows with start_utc <= ts < end_utc, pruned to the UTC-month partitions involved."""
+    return df.filter(
+        F.col(month_column).isin(month_starts(start_utc, end_utc))
+        & (F.col(ts_column) >= F.lit(start_utc))
+        & (F.col(ts_column) < F.lit(end_utc))
+    )

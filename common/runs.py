@@ -44,7 +44,10 @@ class JobRun:
     @property
     def window(self) -> tuple[date, date]:
         """The local days the run covers (defaults: yesterday and the configured look-back)."""
-        zone = self.config.time_zone(self.args.country) if self.args.country else "UTC"
+        if self.args.bidding_zone:
+            zone = self.config.bidding_zone(self.args.bidding_zone)["time_zone"]
+        else:
+            zone = self.config.time_zone(self.args.country) if self.args.country else "UTC"
         return default_window(
             self.args.start,
             self.args.end,

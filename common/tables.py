@@ -3,6 +3,8 @@ Change Data Feed. Every write is one Delta commit."""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -20,8 +22,13 @@ def table_path(root: str, layer: str, table: str) -> str:
     return f"{root.rstrip('/')}/{layer}/{table}"
 
 
+def storage_root(root: str) -> str:
+    """A URI root as it is; a local root made absolute (Delta's path-based builder rejects './…')."""
+    return root if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", root) else os.path.abspath(root)
+
+
 def spec_path(config: Config, spec: TableSpec) -> str:
-    return table_path(config.lakehouse_root, spec.layer, spec.name)
+    return table_path(storage_root(config.lakehouse_root), spec.layer, spec.name)
 
 
 def ensure_table(spark: SparkSession, config: Config, spec: TableSpec) -> DeltaTable:

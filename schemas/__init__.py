@@ -1,31 +1,47 @@
 """Every table of the lakehouse, declared once (see schemas/spec.py)."""
 
 from schemas.energy_charts import (
+    CDC_INSTALLED_POWER,
+    CDC_PRICE,
     CDC_PUBLIC_POWER,
     LANDING_ENERGY_CHARTS,
+    STAGING_INSTALLED_POWER,
+    STAGING_PRICE,
     STAGING_PUBLIC_POWER,
 )
-from schemas.gold import DAILY_PRODUCTION_TREND
+from schemas.gold import DAILY_PRICE_WIND, DAILY_PRODUCTION_TREND, UNDERPERFORMANCE_FEATURES
 from schemas.ops import CDF_OFFSETS, JOB_RUNS
 from schemas.spec import TableSpec, column
 
 ALL_TABLES: tuple[TableSpec, ...] = (
     LANDING_ENERGY_CHARTS,
     STAGING_PUBLIC_POWER,
+    STAGING_PRICE,
+    STAGING_INSTALLED_POWER,
     CDC_PUBLIC_POWER,
+    CDC_PRICE,
+    CDC_INSTALLED_POWER,
     DAILY_PRODUCTION_TREND,
+    DAILY_PRICE_WIND,
+    UNDERPERFORMANCE_FEATURES,
     JOB_RUNS,
     CDF_OFFSETS,
 )
 
 __all__ = [
     "ALL_TABLES",
+    "CDC_INSTALLED_POWER",
+    "CDC_PRICE",
     "CDC_PUBLIC_POWER",
     "CDF_OFFSETS",
+    "DAILY_PRICE_WIND",
     "DAILY_PRODUCTION_TREND",
     "JOB_RUNS",
     "LANDING_ENERGY_CHARTS",
+    "STAGING_INSTALLED_POWER",
+    "STAGING_PRICE",
     "STAGING_PUBLIC_POWER",
+    "UNDERPERFORMANCE_FEATURES",
     "TableSpec",
     "column",
 ]

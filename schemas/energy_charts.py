@@ -101,3 +101,146 @@ CDC_PUBLIC_POWER = TableSpec(
     change_data_feed=True,
     value_column="value_mw",
 )
+
+STAGING_PRICE = TableSpec(
+    layer="staging",
+    name="price",
+    comment="Day-ahead price per bidding zone and price interval, one row per fetch.",
+    schema=StructType(
+        [
+            column(
+                "bidding_zone",
+                StringType(),
+                "Bidding zone as requested, upper case (e.g. DE-LU)",
+                nullable=False,
+            ),
+            column("ts_utc", TimestampType(), "Start of the price interval, UTC", nullable=False),
+            column("price_eur_mwh", DoubleType(), "Day-ahead price in EUR/MWh; null = not (yet) published"),
+            column("unit", StringType(), "Unit string exactly as the API sent it"),
+            column(
+                "interval_minutes",
+                IntegerType(),
+                "Length of the price interval: 60, or 15 from the zone's switch",
+                nullable=False,
+            ),
+            column(
+                "fetched_at", TimestampType(), "When the response holding this value arrived", nullable=False
+            ),
+            column("run_id", StringType(), "Run of the staging job", nullable=False),
+            column(
+                "ts_month", DateType(), "First day of the UTC month of ts_utc (partition)", nullable=False
+            ),
+        ]
+    ),
+    keys=("bidding_zone", "ts_utc", "fetched_at"),
+    partition_by=("bidding_zone", "ts_month"),
+)
+
+STAGING_INSTALLED_POWER = TableSpec(
+    layer="staging",
+    name="installed_power",
+    comment="Installed capacity per production type and period (whole history per fetch), one row per fetch",
+    schema=StructType(
+        [
+            column("country", StringType(), "Country code as requested, lower case", nullable=False),
+            column("production_type", StringType(), "Series name exactly as the API sent it", nullable=False),
+            column("time_step", StringType(), "monthly or yearly", nullable=False),
+            column(
+                "period_start", DateType(), "First day of the month (MM.YYYY) or year (YYYY)", nullable=False
+            ),
+            column("installed_gw", DoubleType(), "Installed capacity in GW as sent (battery capacity: GWh)"),
+            column("last_update", TimestampType(), "The API's last_update of the dataset, UTC"),
+            column("fetched_at", TimestampType(), "When the response arrived", nullable=False),
+            column("run_id", StringType(), "Run of the staging job", nullable=False),
+        ]
+    ),
+    keys=("country", "production_type", "time_step", "period_start", "fetched_at"),
+    partition_by=("country",),
+)
+
+CDC_PRICE = TableSpec(
+    layer="cdc",
+    name="price",
+    comment="Current day-ahead price per (bidding zone, interval): newest published value wins, nulls never "
+    "overwrite. Change Data Feed on.",
+    schema=StructType(
+        [
+            column("bidding_zone", StringType(), "Bidding zone, upper case", nullable=False),
+            column("ts_utc", TimestampType(), "Start of the price interval, UTC", nullable=False),
+            column("price_eur_mwh", DoubleType(), "Day-ahead price in EUR/MWh; null = never published"),
+            column("unit", StringType(), "Unit string exactly as the API sent it"),
+            column(
+                "interval_minutes", IntegerType(), "Length of the price interval (60 or 15)", nullable=False
+            ),
+            column(
+                "fetched_at",
+                TimestampType(),
+                "Fetch time of the stored value (newest fetch that confirmed it)",
+                nullable=False,
+            ),
+            column("first_seen_at", TimestampType(), "Run time when the key first arrived", nullable=False),
+            column(
+                "updated_at",
+                TimestampType(),
+                "Run time of the last change of value (revision)",
+                nullable=False,
+            ),
+            column(
+                "record_hash",
+                StringType(),
+                "SHA-256 of the value columns, for change detection",
+                nullable=False,
+            ),
+            column(
+                "ts_month", DateType(), "First day of the UTC month of ts_utc (partition)", nullable=False
+            ),
+        ]
+    ),
+    keys=("bidding_zone", "ts_utc"),
+    partition_by=("bidding_zone", "ts_month"),
+    change_data_feed=True,
+    value_column="price_eur_mwh",
+    payload_columns=("unit", "interval_minutes"),
+)
+
+CDC_INSTALLED_POWER = TableSpec(
+    layer="cdc",
+    name="installed_power",
+    comment="Current installed capacity per (country, series, time step, period). Change Data Feed on.",
+    schema=StructType(
+        [
+            column("country", StringType(), "Country code, lower case", nullable=False),
+            column("production_type", StringType(), "Series name exactly as the API sent it", nullable=False),
+            column("time_step", StringType(), "monthly or yearly", nullable=False),
+            column("period_start", DateType(), "First day of the month or year", nullable=False),
+            column(
+                "installed_gw",
+                DoubleType(),
+                "Installed capacity in GW (battery capacity: GWh); null = not published",
+            ),
+            column(
+                "fetched_at",
+                TimestampType(),
+                "Fetch time of the stored value (newest fetch that confirmed it)",
+                nullable=False,
+            ),
+            column("first_seen_at", TimestampType(), "Run time when the key first arrived", nullable=False),
+            column(
+                "updated_at",
+                TimestampType(),
+                "Run time of the last change of value (revision)",
+                nullable=False,
+            ),
+            column(
+                "record_hash",
+                StringType(),
+                "SHA-256 of the value columns, for change detection",
+                nullable=False,
+            ),
+        ]
+    ),
+    keys=("country", "production_type", "time_step", "period_start"),
+    partition_by=("country",),
+    change_data_feed=True,
+    value_column="installed_gw",
+)

@@ -1,6 +1,7 @@
 """Gold tables: analysis-ready, one row per key, columns defined in the issues as contracts."""
 
 from pyspark.sql.types import (
+    BooleanType,
     DateType,
     DoubleType,
     IntegerType,
@@ -61,4 +62,130 @@ DAILY_PRODUCTION_TREND = TableSpec(
     ),
     keys=("country", "date", "production_type"),
     partition_by=("country",),
+)
+
+DAILY_PRICE_WIND = TableSpec(
+    layer="gold",
+    name="daily_price_wind",
+    comment="Daily day-ahead price statistics of a bidding zone beside its country's wind energy, with "
+    "intraday and trailing 30-day price/wind correlations.",
+    schema=StructType(
+        [
+            column("bidding_zone", StringType(), "Bidding zone, upper case", nullable=False),
+            column("date", DateType(), "Local calendar day in the zone's time zone", nullable=False),
+            column(
+                "price_avg_eur_mwh",
+                DoubleType(),
+                "Σ(price × h) / Σh over non-null prices (h = interval hours)",
+            ),
+            column("price_min_eur_mwh", DoubleType(), "Lowest non-null price"),
+            column("price_max_eur_mwh", DoubleType(), "Highest non-null price"),
+            column(
+                "negative_price_hours",
+                DoubleType(),
+                "Σh over prices < 0; 0 when prices exist, null when none",
+            ),
+            column("wind_onshore_mwh", DoubleType(), "energy_mwh of Wind onshore in daily_production_trend"),
+            column(
+                "wind_offshore_mwh", DoubleType(), "energy_mwh of Wind offshore in daily_production_trend"
+            ),
+            column(
+                "wind_total_mwh", DoubleType(), "Sum of the non-null wind energies; null when both are null"
+            ),
+            column(
+                "intraday_corr_price_wind",
+                DoubleType(),
+                "Pearson correlation of price and mean quarter-hour wind per price interval; null with < 4 "
+                "pairs or zero variance",
+            ),
+            column(
+                "corr_30d_price_wind_onshore",
+                DoubleType(),
+                "Pearson correlation of price_avg and wind_onshore_mwh over date-29 … date; null with < 10 "
+                "rows or zero variance",
+            ),
+            column(
+                "corr_30d_price_wind_offshore",
+                DoubleType(),
+                "Pearson correlation of price_avg and wind_offshore_mwh over date-29 … date; null with < 10 "
+                "rows or zero variance",
+            ),
+            column("run_id", StringType(), "Run that computed the row (audit)", nullable=False),
+            column("computed_at", TimestampType(), "When the row was computed (audit)", nullable=False),
+        ]
+    ),
+    keys=("bidding_zone", "date"),
+    partition_by=("bidding_zone",),
+)
+
+UNDERPERFORMANCE_FEATURES = TableSpec(
+    layer="gold",
+    name="underperformance_features",
+    comment="30-minute features per renewable series for predicting underperformance against the "
+    "expected capacity factor.",
+    schema=StructType(
+        [
+            column("country", StringType(), "Country code, lower case", nullable=False),
+            column(
+                "production_type",
+                StringType(),
+                "Solar, Wind onshore or Wind offshore (config)",
+                nullable=False,
+            ),
+            column(
+                "interval_start",
+                TimestampType(),
+                "UTC start of the 30-minute interval (:00/:30 UTC)",
+                nullable=False,
+            ),
+            column(
+                "avg_mw", DoubleType(), "Mean of the non-null 15-minute values in the interval; null if none"
+            ),
+            column("samples", IntegerType(), "Number of non-null 15-minute values", nullable=False),
+            column(
+                "installed_mw",
+                DoubleType(),
+                "Monthly installed capacity × 1000 for the local month (latest earlier non-null month)",
+            ),
+            column("capacity_factor", DoubleType(), "avg_mw / installed_mw"),
+            column("slot_local", IntegerType(), "Local hour × 2 + local minute / 30 (0–47)", nullable=False),
+            column(
+                "day_of_week_local",
+                IntegerType(),
+                "Local day of week, 1 = Monday … 7 = Sunday",
+                nullable=False,
+            ),
+            column("month_local", IntegerType(), "Local month 1–12", nullable=False),
+            column("is_weekend", BooleanType(), "Local Saturday or Sunday", nullable=False),
+            column("cf_lag_1d", DoubleType(), "capacity_factor of the same series exactly 86 400 s earlier"),
+            column(
+                "cf_lag_7d", DoubleType(), "capacity_factor of the same series exactly 7 × 86 400 s earlier"
+            ),
+            column(
+                "expected_cf",
+                DoubleType(),
+                "Mean non-null capacity_factor of the same series and slot over the 28 previous local days; "
+                "null with < 7 values",
+            ),
+            column(
+                "performance_ratio",
+                DoubleType(),
+                "capacity_factor / expected_cf; null if either is null or 0",
+            ),
+            column(
+                "is_underperforming",
+                BooleanType(),
+                "performance_ratio < 0.5 and expected_cf ≥ 0.05 (config); null where performance_ratio is",
+            ),
+            column(
+                "price_eur_mwh",
+                DoubleType(),
+                "Time-weighted mean of the zone's non-null prices overlapping the interval; null if none",
+            ),
+            column("run_id", StringType(), "Run that computed the row (audit)", nullable=False),
+            column("computed_at", TimestampType(), "When the row was computed (audit)", nullable=False),
+        ]
+    ),
+    keys=("country", "production_type", "interval_start"),
+    partition_by=("country", "production_type"),
 )

@@ -19,9 +19,12 @@ PUBLIC_POWER_FIXTURES = sorted(p.name for p in REAL.glob("public_power_*.json"))
 FETCHED_AT = datetime(2026, 8, 27, 10, 0, tzinfo=timezone.utc)
 
 
-def landing(spark, body: str, status: int = 200, params: str = '{"country":"de"}'):
+def landing(
+    spark, body: str, status: int = 200, params: str = '{"country":"de"}', endpoint: str = "/public_power"
+):
+    """A landing/energy_charts batch holding one response."""
     row = {
-        "endpoint": "/public_power",
+        "endpoint": endpoint,
         "request_params": params,
         "http_status": status,
         "fetched_at": FETCHED_AT,

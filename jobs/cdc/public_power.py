@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pyspark.sql import functions as F
+
 from common.cdc import merge_cdc, prepare_batch
 from common.cli import parse_job_args
-from common.days import local_days_utc_range
+from common.days import filter_utc_window, local_days_utc_range
 from common.runs import job_run
 from common.validate import validate
-from jobs.lib.public_power import filter_window
 from schemas import CDC_PUBLIC_POWER, STAGING_PUBLIC_POWER
 
 JOB = "cdc.public_power"
@@ -23,7 +24,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_job_args(argv, __doc__, needs=("country",))
     with job_run(JOB, args) as run:
         start_utc, end_utc = local_days_utc_range(*run.window, run.config.time_zone(args.country))
-        staged_df = run.read(STAGING_PUBLIC_POWER).transform(filter_window, args.country, start_utc, end_utc)
+        staged_df = (
+            run.read(STAGING_PUBLIC_POWER)
+            .filter(F.col("country") == args.country)
+            .transform(filter_utc_window, start_utc, end_utc)
+        )
         batch_df = prepare_batch(staged_df, CDC_PUBLIC_POWER, run.started_at).cache()
         validate(batch_df, CDC_PUBLIC_POWER)
         run.record_merge(merge_cdc(run.spark, run.config, CDC_PUBLIC_POWER, batch_df))

@@ -4,7 +4,6 @@ country's local calendar day, with a trailing 7-day mean of energy."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import date, datetime
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
@@ -90,17 +89,6 @@ def with_energy_7d_avg(df: DataFrame) -> DataFrame:
         Window.partitionBy("country", "production_type").orderBy(F.unix_date("date")).rangeBetween(-6, 0)
     )
     return df.withColumn("energy_mwh_7d_avg", F.avg("energy_mwh").over(trailing))
-
-
-def filter_dates(df: DataFrame, dates: Collection[date] | None) -> DataFrame:
-    """Keep the rows dated in `dates`; None keeps everything."""
-    return df if dates is None else df.filter(F.col("date").isin(sorted(dates)))
-
-
-def with_audit(df: DataFrame, run_id: str, computed_at: datetime) -> DataFrame:
-    return df.withColumn("run_id", F.lit(run_id)).withColumn(
-        "computed_at", F.lit(computed_at).cast("timestamp")
-    )
 
 
 def daily_production_trend(

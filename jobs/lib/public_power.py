@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
-
-from common.days import month_starts
 
 ENDPOINT = "/public_power"
 
@@ -25,9 +21,10 @@ PAYLOAD_SCHEMA = StructType(
 )
 
 
-def _fail(problem: F.Column) -> F.Column:
+def fail_response(endpoint: str, problem: F.Column) -> F.Column:
+    """Fail the Spark job with an error naming the endpoint, the request parameters and the problem."""
     return F.raise_error(
-        F.concat(F.lit(f"Energy-Charts {ENDPOINT} "), F.col("request_params"), F.lit(": "), problem)
+        F.concat(F.lit(f"Energy-Charts {endpoint} "), F.col("request_params"), F.lit(": "), problem)
     )
 
 
@@ -41,7 +38,7 @@ def parse_public_power(landing_df: DataFrame, country: str) -> DataFrame:
             "p",
             F.when(
                 F.col("p.unix_seconds").isNull() | F.col("p.production_types").isNull(),
-                _fail(F.lit("payload is not a public_power response")),
+                fail_response(ENDPOINT, F.lit("payload is not a public_power response")),
             ).otherwise(F.col("p")),
         )
     )
@@ -56,13 +53,14 @@ def parse_public_power(landing_df: DataFrame, country: str) -> DataFrame:
         "data",
         F.when(
             F.size("series.data") != F.size("unix_seconds"),
-            _fail(
+            fail_response(
+                ENDPOINT,
                 F.format_string(
                     "series '%s' has %d values for %d timestamps",
                     F.col("series.name"),
                     F.size("series.data"),
                     F.size("unix_seconds"),
-                )
+                ),
             ),
         ).otherwise(F.col("series.data")),
     )
@@ -87,13 +85,3 @@ def parse_public_power(landing_df: DataFrame, country: str) -> DataFrame:
 def with_ts_month(df: DataFrame) -> DataFrame:
     """First day of the UTC month of ts_utc: the partition column (session time zone is UTC)."""
     return df.withColumn("ts_month", F.trunc(F.to_date("ts_utc"), "month"))
-
-
-def filter_window(df: DataFrame, country: str, start_utc: datetime, end_utc: datetime) -> DataFrame:
-    """Rows of one country with start_utc <= ts_utc < end_utc, pruned to the months involved."""
-    return df.filter(
-        (F.col("country") == country)
-        & F.col("ts_month").isin(month_starts(start_utc, end_utc))
-        & (F.col("ts_utc") >= F.lit(start_utc))
-        & (F.col("ts_utc") < F.lit(end_utc))
-    )

@@ -16,11 +16,12 @@ from pyspark.sql import functions as F
 from common import tables
 from common.cli import parse_job_args
 from common.days import expand_days, filter_local_days
-from common.incremental import plan_refresh, save_offset
+from common.incremental import Source, plan_refresh, save_offsets, write_refresh
 from common.log import get_logger
 from common.runs import job_run
 from common.validate import validate
-from jobs.lib.daily_production_trend import daily_production_trend, filter_dates, with_audit
+from jobs.lib.daily_production_trend import daily_production_trend
+from jobs.lib.gold import filter_dates, with_audit
 from schemas import CDC_PUBLIC_POWER, DAILY_PRODUCTION_TREND
 
 JOB = "transform.daily_production_trend"
@@ -33,15 +34,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_job_args(argv, __doc__, needs=("country",), full_refresh=True)
     with job_run(JOB, args) as run:
         country, time_zone = args.country, run.config.time_zone(args.country)
-        plan = plan_refresh(run, CDC_PUBLIC_POWER, "country", country, time_zone, args.full_refresh)
+        sources = [Source(CDC_PUBLIC_POWER, "country", country, time_zone)]
+        plan = plan_refresh(run, sources, args.full_refresh)
         if plan.is_empty:
-            log.info(
-                "no changes in %s for %s since v%s", CDC_PUBLIC_POWER.full_name, country, plan.from_version
-            )
+            log.info("no changes in %s for %s", CDC_PUBLIC_POWER.full_name, country)
             run.rows_in = 0
             return
         cdc_df = run.read(CDC_PUBLIC_POWER).filter(F.col("country") == country)
-        write_days = None if plan.full else expand_days(plan.changed_days, after=TRAILING_DAYS)
+        write_days = None if plan.full else expand_days(plan.days(sources[0]), after=TRAILING_DAYS)
         if write_days is not None:
             cdc_df = cdc_df.transform(
                 filter_local_days, expand_days(write_days, before=TRAILING_DAYS), time_zone
@@ -58,18 +58,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
             .transform(filter_dates, write_days)
             .transform(with_audit, run.run_id, run.started_at)
+            .transform(tables.conform, DAILY_PRODUCTION_TREND)
             .cache()
         )
         validate(gold_df, DAILY_PRODUCTION_TREND)
-        if plan.full:
-            tables.replace_where(
-                run.spark, run.config, DAILY_PRODUCTION_TREND, gold_df, f"country = '{country}'"
-            )
-            run.rows_inserted = gold_df.count()
-        else:
-            run.record_merge(tables.upsert(run.spark, run.config, DAILY_PRODUCTION_TREND, gold_df))
-        run.metrics.update({"source_version": plan.to_version, "full_refresh": plan.full})
-        save_offset(run, CDC_PUBLIC_POWER, country, plan.to_version)
+        write_refresh(run, DAILY_PRODUCTION_TREND, gold_df, plan, sources[0])
+        save_offsets(run, sources, plan)
 
 
 if __name__ == "__main__":

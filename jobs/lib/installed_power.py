@@ -1,0 +1,103 @@
+"""Installed power: landing responses (the whole history each time) -> staging rows per period."""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
+
+from jobs.lib.public_power import fail_response
+
+ENDPOINT = "/installed_power"
+
+PAYLOAD_SCHEMA = StructType(
+    [
+        StructField("time", ArrayType(StringType())),
+        StructField(
+            "production_types",
+            ArrayType(
+                StructType([StructField("name", StringType()), StructField("data", ArrayType(DoubleType()))])
+            ),
+        ),
+        StructField("last_update", LongType()),
+    ]
+)
+
+MONTHLY_LABEL = r"^(\d{2})\.(\d{4})$"
+YEARLY_LABEL = r"^(\d{4})$"
+
+
+def with_period_start(df: DataFrame) -> DataFrame:
+    """ "MM.YYYY" -> first day of that month, "YYYY" -> 1 January; anything else fails the job."""
+    label = F.col("label")
+    monthly = F.make_date(
+        F.regexp_extract(label, MONTHLY_LABEL, 2).cast("int"),
+        F.regexp_extract(label, MONTHLY_LABEL, 1).cast("int"),
+        F.lit(1),
+    )
+    yearly = F.make_date(F.regexp_extract(label, YEARLY_LABEL, 1).cast("int"), F.lit(1), F.lit(1))
+    return df.withColumn(
+        "period_start",
+        F.when(label.rlike(MONTHLY_LABEL), monthly)
+        .when(label.rlike(YEARLY_LABEL), yearly)
+        .otherwise(
+            fail_response(ENDPOINT, F.format_string("time label '%s' is neither MM.YYYY nor YYYY", label))
+        ),
+    )
+
+
+def parse_installed_power(landing_df: DataFrame, country: str) -> DataFrame:
+    """One row per (series, period) of every 200 /installed_power response."""
+    responses = (
+        landing_df.filter((F.col("endpoint") == ENDPOINT) & (F.col("http_status") == 200))
+        .withColumn("p", F.from_json("payload", PAYLOAD_SCHEMA))
+        .withColumn(
+            "p",
+            F.when(
+                F.col("p.time").isNull() | F.col("p.production_types").isNull(),
+                fail_response(ENDPOINT, F.lit("payload is not an installed_power response")),
+            ).otherwise(F.col("p")),
+        )
+    )
+    series = responses.select(
+        "request_params",
+        "fetched_at",
+        "run_id",
+        F.get_json_object("request_params", "$.time_step").alias("time_step"),
+        F.col("p.time").alias("labels"),
+        F.timestamp_seconds("p.last_update").alias("last_update"),
+        F.explode("p.production_types").alias("series"),
+    ).withColumn(
+        "data",
+        F.when(
+            F.size("series.data") != F.size("labels"),
+            fail_response(
+                ENDPOINT,
+                F.format_string(
+                    "series '%s' has %d values for %d time labels",
+                    F.col("series.name"),
+                    F.size("series.data"),
+                    F.size("labels"),
+                ),
+            ),
+        ).otherwise(F.col("series.data")),
+    )
+    points = series.select(
+        "request_params",
+        "fetched_at",
+        "run_id",
+        "time_step",
+        "last_update",
+        F.col("series.name").alias("production_type"),
+        F.explode(F.arrays_zip(F.col("labels").alias("label"), F.col("data").alias("value"))).alias("pt"),
+    ).select("*", F.col("pt.label").alias("label"), F.col("pt.value").alias("installed_gw"))
+    return points.transform(with_period_start).select(
+        F.lit(country).alias("country"),
+        "production_type",
+        "time_step",
+        "period_start",
+        "installed_gw",
+        "last_update",
+        "fetched_at",
+        "run_id",
+    )
