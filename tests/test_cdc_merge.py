@@ -3,7 +3,7 @@ batch, re-runs and batch order."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from pyspark.sql import functions as F
@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 from common import tables
 from common.cdc import merge_cdc, prepare_batch
 from jobs.lib.public_power import with_ts_month
-from schemas import CDC_PUBLIC_POWER, STAGING_PUBLIC_POWER
+from schemas import CDC_INSTALLED_POWER, CDC_PRICE, CDC_PUBLIC_POWER, STAGING_PUBLIC_POWER
 
 
 def utc(*parts: int) -> datetime:
@@ -185,3 +185,65 @@ def test_merge_condition_names_the_partitions_of_the_batch(spark):
     assert tables.partition_predicate(batch, CDC_PUBLIC_POWER) == (
         "t.country IN ('de') AND t.ts_month IN (DATE'2026-07-01', DATE'2026-08-01')"
     )
+
+
+def merge_rows(spark, config, spec, staged_rows, schema, run_ts, transform=None):
+    df = spark.createDataFrame(staged_rows, schema)
+    df = df.transform(transform) if transform else df
+    batch = prepare_batch(df, spec, run_ts)
+    return merge_cdc(spark, config, spec, batch)
+
+
+PRICE_STAGED = (
+    "bidding_zone string, ts_utc timestamp, price_eur_mwh double, unit string, interval_minutes int, "
+    "fetched_at timestamp, run_id string"
+)
+
+
+def test_price_merge_revises_price_and_unit_and_keeps_published_prices(spark, lakehouse):
+    quarter = utc(2025, 10, 1, 10, 15)
+    hour = utc(2025, 9, 30, 10)
+    merge_rows(spark, lakehouse, CDC_PRICE, [
+        ("DE-LU", hour, 80.0, "EUR / MWh", 60, FETCH_1, "r1"),
+        ("DE-LU", quarter, 12.5, "EUR / MWh", 15, FETCH_1, "r1"),
+        ("DE-LU", quarter, 12.0, "EUR / MWh", 15, utc(2026, 8, 19, 8), "r0"),  # older duplicate
+    ], PRICE_STAGED, RUN_1, with_ts_month)  # fmt: skip
+    metrics = merge_rows(spark, lakehouse, CDC_PRICE, [
+        ("DE-LU", hour, 80.0, "EUR/MWh", 60, FETCH_2, "r2"),  # unit spelled differently: a revision
+        ("DE-LU", quarter, None, "EUR / MWh", 15, FETCH_2, "r2"),  # null keeps 12.5
+    ], PRICE_STAGED, RUN_2, with_ts_month)  # fmt: skip
+
+    rows = {r.ts_utc: r for r in tables.read_table(spark, lakehouse, CDC_PRICE).collect()}
+    assert {ts: (r.price_eur_mwh, r.unit, r.interval_minutes, r.updated_at) for ts, r in rows.items()} == {
+        naive(hour): (80.0, "EUR/MWh", 60, naive(RUN_2)),
+        naive(quarter): (12.5, "EUR / MWh", 15, naive(RUN_1)),
+    }
+    assert (metrics["numTargetRowsUpdated"], metrics["numTargetRowsInserted"]) == (1, 0)
+
+
+INSTALLED_STAGED = (
+    "country string, production_type string, time_step string, period_start date, installed_gw double, "
+    "last_update timestamp, fetched_at timestamp, run_id string"
+)
+
+
+def test_installed_power_merge_fills_the_latest_month_and_applies_revisions(spark, lakehouse):
+    aug, sep = date(2026, 8, 1), date(2026, 9, 1)
+    merge_rows(spark, lakehouse, CDC_INSTALLED_POWER, [
+        ("de", "Battery storage (power)", "monthly", aug, 19.6, None, FETCH_1, "r1"),
+        ("de", "Battery storage (power)", "monthly", sep, None, None, FETCH_1, "r1"),
+        ("de", "Solar AC", "yearly", date(2026, 1, 1), 110.0, None, FETCH_1, "r1"),
+    ], INSTALLED_STAGED, RUN_1)  # fmt: skip
+    merge_rows(spark, lakehouse, CDC_INSTALLED_POWER, [
+        ("de", "Battery storage (power)", "monthly", aug, 19.7, None, FETCH_2, "r2"),
+        ("de", "Battery storage (power)", "monthly", sep, 20.1, None, FETCH_2, "r2"),
+        ("de", "Solar AC", "yearly", date(2026, 1, 1), None, None, FETCH_2, "r2"),
+    ], INSTALLED_STAGED, RUN_2)  # fmt: skip
+
+    rows = tables.read_table(spark, lakehouse, CDC_INSTALLED_POWER).collect()
+    assert {(r.production_type, r.time_step, r.period_start): (r.installed_gw, r.first_seen_at, r.updated_at)
+            for r in rows} == {
+        ("Battery storage (power)", "monthly", aug): (19.7, naive(RUN_1), naive(RUN_2)),
+        ("Battery storage (power)", "monthly", sep): (20.1, naive(RUN_1), naive(RUN_2)),
+        ("Solar AC", "yearly", date(2026, 1, 1)): (110.0, naive(RUN_1), naive(RUN_1)),
+    }  # fmt: skip
