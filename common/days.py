@@ -54,16 +54,18 @@ def filter_local_days(
     days: Iterable[date],
     time_zone: str,
     ts_column: str = "ts_utc",
-    month_column: str = "ts_month",
+    month_column: str | None = "ts_month",
 ) -> DataFrame:
     """Rows whose `ts_column` falls on one of the local `days`; also filters the UTC-month partition
-    column so Delta reads only the partitions involved."""
+    column (when there is one) so Delta reads only the partitions involved."""
     ranges = [local_days_utc_range(first, last, time_zone) for first, last in contiguous_ranges(days)]
     if not ranges:
         return df.limit(0)
-    months = sorted({m for lo, hi in ranges for m in month_starts(lo, hi)})
     in_ranges = any_of((F.col(ts_column) >= F.lit(lo)) & (F.col(ts_column) < F.lit(hi)) for lo, hi in ranges)
-    return df.filter(F.col(month_column).isin(months)).filter(in_ranges)
+    if month_column is not None:
+        months = sorted({m for lo, hi in ranges for m in month_starts(lo, hi)})
+        df = df.filter(F.col(month_column).isin(months))
+    return df.filter(in_ranges)
 
 
 def filter_utc_window(

@@ -10,19 +10,19 @@ import sys
 from datetime import date, datetime, time, timedelta, timezone
 
 from pyspark.sql import functions as F
-from simulator.energy_charts import EnergyChartsSimulator
 
 from common import tables
 from common.config import load_config
 from common.spark import build_spark
-from schemas import ALL_TABLES, DAILY_PRODUCTION_TREND
+from schemas import ALL_TABLES, DAILY_PRICE_WIND, DAILY_PRODUCTION_TREND, UNDERPERFORMANCE_FEATURES
+from simulator.energy_charts import EnergyChartsSimulator
 
 ENV = "demo"
 
 
 def main() -> int:
     config = load_config(ENV)
-    country = config.require("demo.country")
+    country, zone = config.require("demo.country"), config.require("demo.bidding_zone")
     start, end = (
         date.fromisoformat(config.require("demo.start")),
         date.fromisoformat(config.require("demo.end")),
@@ -32,17 +32,17 @@ def main() -> int:
     with EnergyChartsSimulator(now=now).start() as simulator:
         env = {**os.environ, "LAKEHOUSE_ENV": ENV, "ENERGY_CHARTS_BASE_URL": simulator.base_url}
         print(f"Energy-Charts simulator at {simulator.base_url} (publication edge {now:%Y-%m-%d %H:%MZ})")
-        command = ["make", "--no-print-directory", "run", f"ENV={ENV}", f"COUNTRY={country}",
+        command = ["make", "--no-print-directory", "run", f"ENV={ENV}", f"COUNTRY={country}", f"BZN={zone}",
                    f"START={start}", f"END={end}"]  # fmt: skip
         completed = subprocess.run(command, env=env, check=False)
         if completed.returncode != 0:
             print(f"demo: a job failed (exit {completed.returncode}); see the log above", file=sys.stderr)
             return completed.returncode
-    print_summary(country, start, end)
+    print_summary(country, zone, start, end)
     return 0
 
 
-def print_summary(country: str, start: date, end: date) -> None:
+def print_summary(country: str, zone: str, start: date, end: date) -> None:
     config = load_config(ENV)
     spark = build_spark("energy-lakehouse demo summary", config)
     print(f"\nTables under {os.path.abspath(config.lakehouse_root)}:")
@@ -68,6 +68,36 @@ def print_summary(country: str, start: date, end: date) -> None:
     gold.groupBy("intervals_expected").agg(F.countDistinct("date").alias("days")).orderBy(
         "intervals_expected"
     ).show()
+
+    print(f"{DAILY_PRICE_WIND.full_name}, {zone}: daily price against wind")
+    (
+        tables.read_table(spark, config, DAILY_PRICE_WIND)
+        .filter(F.col("bidding_zone") == zone)
+        .select(
+            "date",
+            F.round("price_avg_eur_mwh", 2).alias("price_avg"),
+            F.round("negative_price_hours", 2).alias("neg_h"),
+            F.round(F.col("wind_total_mwh") / 1000, 1).alias("wind_gwh"),
+            F.round("intraday_corr_price_wind", 3).alias("corr_intraday"),
+            F.round("corr_30d_price_wind_onshore", 3).alias("corr_30d_onshore"),
+        )
+        .orderBy("date")
+        .show(40)
+    )
+    print(f"{UNDERPERFORMANCE_FEATURES.full_name}, {country}: 30-minute intervals per series")
+    (
+        tables.read_table(spark, config, UNDERPERFORMANCE_FEATURES)
+        .filter(F.col("country") == country)
+        .groupBy("production_type")
+        .agg(
+            F.count("*").alias("intervals"),
+            F.round(F.avg("capacity_factor"), 3).alias("mean_cf"),
+            F.count("expected_cf").alias("with_expected_cf"),
+            F.sum(F.col("is_underperforming").cast("int")).alias("underperforming"),
+        )
+        .orderBy("production_type")
+        .show()
+    )
     spark.stop()
 
 
