@@ -10,22 +10,29 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 ENV ?= local
 COUNTRY ?= de
+BZN ?= DE-LU
 START ?=
 END ?=
 FULL_REFRESH ?=
 PYTEST_ARGS ?=
 
 SPARK_SUBMIT = PYSPARK_PYTHON=$(abspath $(PY)) PYSPARK_DRIVER_PYTHON=$(abspath $(PY)) LAKEHOUSE_ENV=$(ENV) \
-	$(VENV)/bin/spark-submit --packages $$($(PY) -c 'from common.spark import delta_package; print(delta_package())') \
-	--driver-memory 2g
+	$(VENV)/bin/spark-submit \
+	--packages "$$(LAKEHOUSE_ENV=$(ENV) $(PY) -c 'from common.spark import launch_packages; print(",".join(launch_packages()))')" \
+	--driver-memory 2g --conf spark.log.level=WARN
 DATES = $(if $(START),--start $(START)) $(if $(END),--end $(END))
-ENERGY_CHARTS_JOBS = jobs/staging/public_power.py jobs/cdc/public_power.py jobs/transform/daily_production_trend.py
+# Every Energy-Charts job in run order, each with the scope it takes (country or bidding zone).
+ENERGY_CHARTS_JOBS = \
+	jobs/staging/public_power.py:country jobs/staging/price.py:zone jobs/staging/installed_power.py:country \
+	jobs/cdc/public_power.py:country jobs/cdc/price.py:zone jobs/cdc/installed_power.py:country \
+	jobs/transform/daily_production_trend.py:country jobs/transform/daily_price_wind.py:zone \
+	jobs/transform/underperformance_features.py:country
 
 .PHONY: help bootstrap demo test run lint bench clean
 help:
 	@echo "make demo   - run the pipeline offline against the local Energy-Charts simulator"
 	@echo "make test   - run the test suite"
-	@echo "make run    - run every job in order: COUNTRY=de START=YYYY-MM-DD END=YYYY-MM-DD ENV=local"
+	@echo "make run    - run every job in order: COUNTRY=de BZN=DE-LU START=YYYY-MM-DD END=YYYY-MM-DD ENV=local"
 	@echo "make lint   - ruff"
 
 $(STAMP):
@@ -44,10 +51,12 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 run: $(STAMP)
-	@set -e; for job in $(ENERGY_CHARTS_JOBS); do \
+	@set -e; for entry in $(ENERGY_CHARTS_JOBS); do \
+		job=$${entry%%:*}; scope="--country $(COUNTRY)"; \
+		if [[ $${entry##*:} == zone ]]; then scope="--bidding-zone $(BZN)"; fi; \
 		extra=""; if [[ $$job == jobs/transform/* && -n "$(FULL_REFRESH)" ]]; then extra="--full-refresh"; fi; \
-		echo ">>> $$job --country $(COUNTRY) $(DATES) $$extra"; \
-		$(SPARK_SUBMIT) $$job --country $(COUNTRY) $(DATES) $$extra; \
+		echo ">>> $$job $$scope $(DATES) $$extra"; \
+		$(SPARK_SUBMIT) $$job $$scope $(DATES) $$extra; \
 	done
 
 lint: $(STAMP)
@@ -55,3 +64,30 @@ lint: $(STAMP)
 
 clean:
 	rm -rf lakehouse lakehouse-demo lakehouse-test spark-warehouse metastore_db derby.log .pytest_cache
+
+# --- Packaging, Databricks bundle, container (README "Running on ADLS Gen2 and Databricks") ---
+BUNDLE_TARGET ?= dev
+DATABRICKS ?= databricks
+
+.PHONY: jars wheel bundle-validate bundle-deploy bundle-run image
+jars: $(STAMP)  ## fetch the Delta and hadoop-azure jars into the Ivy cache (then runs need no network)
+	$(PY) -c 'from pyspark.sql import SparkSession; from common.spark import delta_package; \
+	from common.azure import hadoop_azure_package; \
+	SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false") \
+	.config("spark.jars.packages", ",".join([delta_package(), hadoop_azure_package()])).getOrCreate().stop()'
+
+wheel: $(STAMP)  ## dist/energy_lakehouse-*.whl, what the bundle deploys
+	$(PY) -m build --wheel --no-isolation --outdir dist
+
+bundle-validate bundle-deploy bundle-run: export PATH := $(abspath $(VENV))/bin:$(PATH)
+bundle-validate: $(STAMP)
+	$(DATABRICKS) bundle validate -t $(BUNDLE_TARGET)
+
+bundle-deploy: $(STAMP)
+	$(DATABRICKS) bundle deploy -t $(BUNDLE_TARGET)
+
+bundle-run:
+	$(DATABRICKS) bundle run -t $(BUNDLE_TARGET) energy_charts_daily
+
+image:
+	docker build -t energy-lakehouse .

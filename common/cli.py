@@ -29,7 +29,10 @@ class JobArgs:
         }
 
 
-def _iso_date(text: str) -> date:
+def _iso_date(text: str) -> date | None:
+    # An empty value means "not given", so schedulers can pass an empty job parameter.
+    if not text.strip():
+        return None
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -1,5 +1,6 @@
 """The one place a SparkSession is built: Delta extension and catalog, UTC session time zone, local
-defaults from config, and the Delta jars when the JVM is started from plain python."""
+defaults from config, ADLS Gen2 access (common/azure.py), and the Delta (and hadoop-azure) jars when
+the JVM is started from plain python."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from importlib import metadata
 
 from pyspark.sql import SparkSession
 
-from common.config import Config
+from common import azure
+from common.config import Config, load_config
+from common.log import get_logger
 
 SCALA_VERSION = "2.13"
 
@@ -34,27 +37,52 @@ def delta_package() -> str:
     return f"io.delta:delta-spark_{spark_line}_{SCALA_VERSION}:{metadata.version('delta-spark')}"
 
 
+def launch_packages(config: Config | None = None) -> list[str]:
+    """Maven coordinates to give spark-submit with --packages for this config ($LAKEHOUSE_ENV by
+    default): Delta, plus hadoop-azure when the lakehouse root is on ADLS."""
+    config = config or load_config()
+    return [delta_package(), *azure.required_packages(config)]
+
+
 def build_spark(app_name: str, config: Config, extra_packages: list[str] | None = None) -> SparkSession:
     """Get or create the session for a job.
 
     On Databricks the cluster's session is used as it is (Delta is built in). Under spark-submit the
     Delta jars must have been given with --packages at launch; from plain python (tests, notebooks)
-    they are added here and fetched once into the Ivy cache.
+    they are added here and fetched once into the Ivy cache. For an ADLS root the hadoop-azure package
+    and the `fs.azure.*` credentials of common/azure.py are added the same way.
     """
     if is_databricks():
         spark = SparkSession.builder.getOrCreate()
         spark.conf.set("spark.sql.session.timeZone", "UTC")
         return spark
 
+    storage = azure.storage_settings(config)
     builder = SparkSession.builder.appName(app_name)
     if not jvm_already_launched():
         builder = builder.master(str(config.get("spark.master", "local[2]")))
-    for key, value in {**DELTA_CONF, **(config.get("spark.conf") or {})}.items():
+    for key, value in {**DELTA_CONF, **(config.get("spark.conf") or {}), **storage.spark_conf()}.items():
         builder = builder.config(key, str(value))
     if not jvm_already_launched():
         from delta import configure_spark_with_delta_pip
 
-        builder = configure_spark_with_delta_pip(builder, extra_packages=extra_packages)
+        packages = [*(extra_packages or []), *storage.packages]
+        builder = configure_spark_with_delta_pip(builder, extra_packages=packages)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    if jvm_already_launched():
+        _warn_missing_packages(spark, storage.packages)
     return spark
+
+
+def _warn_missing_packages(spark: SparkSession, packages: tuple[str, ...]) -> None:
+    """spark-submit resolves --packages into spark.jars (…/<group>_<artifact>-<version>.jar)."""
+    conf = spark.sparkContext.getConf()
+    launched_with = f"{conf.get('spark.jars.packages', '')},{conf.get('spark.jars', '')}"
+    missing = [p for p in packages if "-".join(p.split(":")[1:]) + ".jar" not in launched_with]
+    if missing:
+        get_logger("spark").warning(
+            "the lakehouse root needs %s, which spark-submit was not given with --packages "
+            "(make run adds it); abfss:// paths fail unless the jar is on the classpath otherwise",
+            ",".join(missing),
+        )

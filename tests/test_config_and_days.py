@@ -102,3 +102,10 @@ def test_month_starts_cover_the_utc_months_touched():
 
     # Local 1 March starts on 28 Feb in UTC; local 30 April ends on 30 April 22:00Z.
     assert month_starts(start, end) == [date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1)]
+
+
+def test_an_empty_date_means_not_given():
+    # Databricks passes an empty job parameter through as "--end ''".
+    args = parse_job_args(["--start", "", "--end", "", "--country", "de"], "job")
+
+    assert (args.start, args.end) == (None, None)
