@@ -34,6 +34,7 @@ help:
 	@echo "make test   - run the test suite"
 	@echo "make run    - run every job in order: COUNTRY=de BZN=DE-LU START=YYYY-MM-DD END=YYYY-MM-DD ENV=local"
 	@echo "make lint   - ruff"
+	@echo "make bench  - time every job on BENCH_DAYS=90 days of simulated data, then a daily run"
 
 $(STAMP):
 	@scripts/require-java
@@ -58,6 +59,10 @@ run: $(STAMP)
 		echo ">>> $$job $$scope $(DATES) $$extra"; \
 		$(SPARK_SUBMIT) $$job $$scope $(DATES) $$extra; \
 	done
+
+BENCH_DAYS ?= 90
+bench: $(STAMP)  ## time every job: a backfill of BENCH_DAYS days, then a daily incremental run
+	BENCH_DAYS=$(BENCH_DAYS) PYTHONPATH=$(CURDIR) $(PY) scripts/bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

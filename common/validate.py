@@ -36,12 +36,13 @@ def check_schema(df: DataFrame, spec: TableSpec) -> None:
 
 
 def check_keys_not_null(df: DataFrame, spec: TableSpec) -> None:
+    # One pass counts the nulls of every key column; samples are read only when something is wrong.
+    counts = df.agg(*[F.count(F.when(F.col(k).isNull(), 1)).alias(k) for k in spec.keys]).first()
     for key in spec.keys:
-        bad = df.filter(F.col(key).isNull())
-        sample = bad.limit(SAMPLE_SIZE).collect()
-        if sample:
+        if counts[key]:
+            sample = df.filter(F.col(key).isNull()).limit(SAMPLE_SIZE).collect()
             raise ValidationError(
-                f"{spec.full_name}: key column '{key}' is null in {bad.count()} row(s), e.g. "
+                f"{spec.full_name}: key column '{key}' is null in {counts[key]} row(s), e.g. "
                 + "; ".join(_describe(row.asDict(), spec.keys) for row in sample)
             )
 
