@@ -6,11 +6,25 @@ from pyspark.sql.types import (
     DoubleType,
     IntegerType,
     StringType,
+    StructField,
     StructType,
     TimestampType,
 )
 
 from schemas.spec import TableSpec, column
+
+
+def cdc_audit_columns() -> list[StructField]:
+    """The bookkeeping columns every cdc table carries after its value columns."""
+    not_null = {"nullable": False}
+    return [
+        column("fetched_at", TimestampType(), "Fetch time of the stored value (newest fetch confirming it)",
+               **not_null),
+        column("first_seen_at", TimestampType(), "Run time when the key first arrived", **not_null),
+        column("updated_at", TimestampType(), "Run time of the last change of value (revision)", **not_null),
+        column("record_hash", StringType(), "SHA-256 of the value columns, for change detection", **not_null),
+    ]  # fmt: skip
+
 
 LANDING_ENERGY_CHARTS = TableSpec(
     layer="landing",
@@ -72,25 +86,7 @@ CDC_PUBLIC_POWER = TableSpec(
             column("production_type", StringType(), "Series name exactly as the API sent it", nullable=False),
             column("ts_utc", TimestampType(), "Interval start, UTC", nullable=False),
             column("value_mw", DoubleType(), "Mean power over the interval in MW; null = never published"),
-            column(
-                "fetched_at",
-                TimestampType(),
-                "Fetch time of the stored value (newest fetch that confirmed it)",
-                nullable=False,
-            ),
-            column("first_seen_at", TimestampType(), "Run time when the key first arrived", nullable=False),
-            column(
-                "updated_at",
-                TimestampType(),
-                "Run time of the last change of value (revision)",
-                nullable=False,
-            ),
-            column(
-                "record_hash",
-                StringType(),
-                "SHA-256 of the value columns, for change detection",
-                nullable=False,
-            ),
+            *cdc_audit_columns(),
             column(
                 "ts_month", DateType(), "First day of the UTC month of ts_utc (partition)", nullable=False
             ),
@@ -172,25 +168,7 @@ CDC_PRICE = TableSpec(
             column(
                 "interval_minutes", IntegerType(), "Length of the price interval (60 or 15)", nullable=False
             ),
-            column(
-                "fetched_at",
-                TimestampType(),
-                "Fetch time of the stored value (newest fetch that confirmed it)",
-                nullable=False,
-            ),
-            column("first_seen_at", TimestampType(), "Run time when the key first arrived", nullable=False),
-            column(
-                "updated_at",
-                TimestampType(),
-                "Run time of the last change of value (revision)",
-                nullable=False,
-            ),
-            column(
-                "record_hash",
-                StringType(),
-                "SHA-256 of the value columns, for change detection",
-                nullable=False,
-            ),
+            *cdc_audit_columns(),
             column(
                 "ts_month", DateType(), "First day of the UTC month of ts_utc (partition)", nullable=False
             ),
@@ -218,25 +196,7 @@ CDC_INSTALLED_POWER = TableSpec(
                 DoubleType(),
                 "Installed capacity in GW (battery capacity: GWh); null = not published",
             ),
-            column(
-                "fetched_at",
-                TimestampType(),
-                "Fetch time of the stored value (newest fetch that confirmed it)",
-                nullable=False,
-            ),
-            column("first_seen_at", TimestampType(), "Run time when the key first arrived", nullable=False),
-            column(
-                "updated_at",
-                TimestampType(),
-                "Run time of the last change of value (revision)",
-                nullable=False,
-            ),
-            column(
-                "record_hash",
-                StringType(),
-                "SHA-256 of the value columns, for change detection",
-                nullable=False,
-            ),
+            *cdc_audit_columns(),
         ]
     ),
     keys=("country", "production_type", "time_step", "period_start"),

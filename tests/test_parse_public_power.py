@@ -101,5 +101,5 @@ def test_unequal_arrays_fail_with_endpoint_params_and_series(spark):
 def test_body_that_is_not_a_public_power_response_fails(spark):
     df = parse_public_power(landing(spark, '{"unix_seconds": [1, 2]}'), "de")
 
-    with pytest.raises(PySparkException, match="payload is not a public_power response"):
+    with pytest.raises(PySparkException, match="payload is not a /public_power response"):
         df.collect()

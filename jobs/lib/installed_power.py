@@ -6,7 +6,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
 
-from jobs.lib.public_power import fail_response
+from jobs.lib.responses import fail_response, parsed_responses
 
 ENDPOINT = "/installed_power"
 
@@ -48,17 +48,7 @@ def with_period_start(df: DataFrame) -> DataFrame:
 
 def parse_installed_power(landing_df: DataFrame, country: str) -> DataFrame:
     """One row per (series, period) of every 200 /installed_power response."""
-    responses = (
-        landing_df.filter((F.col("endpoint") == ENDPOINT) & (F.col("http_status") == 200))
-        .withColumn("p", F.from_json("payload", PAYLOAD_SCHEMA))
-        .withColumn(
-            "p",
-            F.when(
-                F.col("p.time").isNull() | F.col("p.production_types").isNull(),
-                fail_response(ENDPOINT, F.lit("payload is not an installed_power response")),
-            ).otherwise(F.col("p")),
-        )
-    )
+    responses = parsed_responses(landing_df, ENDPOINT, PAYLOAD_SCHEMA, ("time", "production_types"))
     series = responses.select(
         "request_params",
         "fetched_at",

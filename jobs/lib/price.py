@@ -8,7 +8,8 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
 
-from jobs.lib.public_power import fail_response, with_ts_month
+from jobs.lib.public_power import with_ts_month
+from jobs.lib.responses import fail_response, parsed_responses
 
 ENDPOINT = "/price"
 
@@ -31,28 +32,17 @@ def with_interval_minutes(df: DataFrame, switch_utc: datetime) -> DataFrame:
 def parse_price(landing_df: DataFrame, bidding_zone: str, switch_utc: datetime) -> DataFrame:
     """One row per price of every 200 /price response. A response whose arrays differ in length, or
     whose spacing contradicts the interval length the switch instant implies, fails the job."""
-    responses = (
-        landing_df.filter((F.col("endpoint") == ENDPOINT) & (F.col("http_status") == 200))
-        .withColumn("p", F.from_json("payload", PAYLOAD_SCHEMA))
-        .withColumn(
-            "p",
-            F.when(
-                F.col("p.unix_seconds").isNull() | F.col("p.price").isNull(),
-                fail_response(ENDPOINT, F.lit("payload is not a price response")),
-            ).otherwise(F.col("p")),
-        )
-        .withColumn(
-            "p",
-            F.when(
-                F.size("p.price") != F.size("p.unix_seconds"),
-                fail_response(
-                    ENDPOINT,
-                    F.format_string(
-                        "price has %d values for %d timestamps", F.size("p.price"), F.size("p.unix_seconds")
-                    ),
+    responses = parsed_responses(landing_df, ENDPOINT, PAYLOAD_SCHEMA, ("unix_seconds", "price")).withColumn(
+        "p",
+        F.when(
+            F.size("p.price") != F.size("p.unix_seconds"),
+            fail_response(
+                ENDPOINT,
+                F.format_string(
+                    "price has %d values for %d timestamps", F.size("p.price"), F.size("p.unix_seconds")
                 ),
-            ).otherwise(F.col("p")),
-        )
+            ),
+        ).otherwise(F.col("p")),
     )
     points = responses.select(
         "request_params",

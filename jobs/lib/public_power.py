@@ -6,6 +6,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
 
+from jobs.lib.responses import fail_response, parsed_responses
+
 ENDPOINT = "/public_power"
 
 PAYLOAD_SCHEMA = StructType(
@@ -21,27 +23,10 @@ PAYLOAD_SCHEMA = StructType(
 )
 
 
-def fail_response(endpoint: str, problem: F.Column) -> F.Column:
-    """Fail the Spark job with an error naming the endpoint, the request parameters and the problem."""
-    return F.raise_error(
-        F.concat(F.lit(f"Energy-Charts {endpoint} "), F.col("request_params"), F.lit(": "), problem)
-    )
-
-
 def parse_public_power(landing_df: DataFrame, country: str) -> DataFrame:
     """One row per (series, timestamp) of every 200 /public_power response; values are matched to
     unix_seconds by array position, and a response whose arrays differ in length fails the job."""
-    responses = (
-        landing_df.filter((F.col("endpoint") == ENDPOINT) & (F.col("http_status") == 200))
-        .withColumn("p", F.from_json("payload", PAYLOAD_SCHEMA))
-        .withColumn(
-            "p",
-            F.when(
-                F.col("p.unix_seconds").isNull() | F.col("p.production_types").isNull(),
-                fail_response(ENDPOINT, F.lit("payload is not a public_power response")),
-            ).otherwise(F.col("p")),
-        )
-    )
+    responses = parsed_responses(landing_df, ENDPOINT, PAYLOAD_SCHEMA, ("unix_seconds", "production_types"))
     series = responses.select(
         "fetched_at",
         "run_id",

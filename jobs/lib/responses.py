@@ -1,0 +1,36 @@
+"""Landed Energy-Charts responses as parsed JSON, and failing the job on a malformed one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
+
+from common.tables import any_of
+
+
+def fail_response(endpoint: str, problem: Column) -> Column:
+    """Fail the Spark job with an error naming the endpoint, the request parameters and the problem."""
+    return F.raise_error(
+        F.concat(F.lit(f"Energy-Charts {endpoint} "), F.col("request_params"), F.lit(": "), problem)
+    )
+
+
+def parsed_responses(
+    landing_df: DataFrame, endpoint: str, payload_schema: StructType, required: Sequence[str]
+) -> DataFrame:
+    """The 200 responses of `endpoint` with their body parsed into column `p`; a body lacking one of
+    the `required` fields fails the job."""
+    missing = any_of(F.col(f"p.{name}").isNull() for name in required)
+    return (
+        landing_df.filter((F.col("endpoint") == endpoint) & (F.col("http_status") == 200))
+        .withColumn("p", F.from_json("payload", payload_schema))
+        .withColumn(
+            "p",
+            F.when(
+                missing, fail_response(endpoint, F.lit(f"payload is not a {endpoint} response"))
+            ).otherwise(F.col("p")),
+        )
+    )
