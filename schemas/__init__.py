@@ -11,6 +11,13 @@ from schemas.energy_charts import (
 )
 from schemas.gold import DAILY_PRICE_WIND, DAILY_PRODUCTION_TREND, UNDERPERFORMANCE_FEATURES
 from schemas.ops import CDF_OFFSETS, JOB_RUNS
+from schemas.quality import (
+    QUALITY_RESULTS,
+    QUARANTINE_DAILY_PRODUCTION_TREND,
+    QUARANTINE_STAGING_PRICE,
+    QUARANTINE_STAGING_PUBLIC_POWER,
+    quarantine_spec,
+)
 from schemas.spec import TableSpec, column
 
 ALL_TABLES: tuple[TableSpec, ...] = (
@@ -26,6 +33,10 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     UNDERPERFORMANCE_FEATURES,
     JOB_RUNS,
     CDF_OFFSETS,
+    QUALITY_RESULTS,
+    QUARANTINE_STAGING_PUBLIC_POWER,
+    QUARANTINE_STAGING_PRICE,
+    QUARANTINE_DAILY_PRODUCTION_TREND,
 )
 
 __all__ = [
@@ -38,10 +49,15 @@ __all__ = [
     "DAILY_PRODUCTION_TREND",
     "JOB_RUNS",
     "LANDING_ENERGY_CHARTS",
+    "QUALITY_RESULTS",
+    "QUARANTINE_DAILY_PRODUCTION_TREND",
+    "QUARANTINE_STAGING_PRICE",
+    "QUARANTINE_STAGING_PUBLIC_POWER",
     "STAGING_INSTALLED_POWER",
     "STAGING_PRICE",
     "STAGING_PUBLIC_POWER",
     "UNDERPERFORMANCE_FEATURES",
     "TableSpec",
     "column",
+    "quarantine_spec",
 ]

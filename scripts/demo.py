@@ -49,7 +49,7 @@ def print_summary(country: str, zone: str, start: date, end: date) -> None:
     for spec in ALL_TABLES:
         path = tables.spec_path(config, spec)
         rows = tables.read_table(spark, config, spec).count()
-        print(f"  {spec.full_name:<32} {rows:>9} rows  {os.path.abspath(path)}")
+        print(f"  {spec.full_name:<44} {rows:>9} rows  {os.path.abspath(path)}")
 
     gold = tables.read_table(spark, config, DAILY_PRODUCTION_TREND).filter(F.col("country") == country)
     print(f"\n{DAILY_PRODUCTION_TREND.full_name}, {country}, {start} … {end}: energy per production type")

@@ -1,0 +1,106 @@
+"""Data-quality tables: the outcome of every expectation a job evaluated (quality/results) and, per
+checked table, the rows an error-level row expectation held back (quality/quarantine_<layer>_<name>)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pyspark.sql.types import BooleanType, LongType, StringType, StructField, StructType, TimestampType
+
+from schemas.energy_charts import STAGING_PRICE, STAGING_PUBLIC_POWER
+from schemas.gold import DAILY_PRODUCTION_TREND
+from schemas.spec import TableSpec, column
+
+QUALITY_RESULTS = TableSpec(
+    layer="quality",
+    name="results",
+    comment="One row per expectation of a quality suite evaluated on a batch by a job run "
+    "(conf/suites/<layer>/<table>.yaml).",
+    schema=StructType(
+        [
+            column("run_id", StringType(), "Run that evaluated the suite", nullable=False),
+            column(
+                "job", StringType(), "Job that evaluated the suite, e.g. staging.public_power", nullable=False
+            ),
+            column("table", StringType(), "Checked table, e.g. staging/public_power", nullable=False),
+            column("expectation", StringType(), "Name of the expectation in the suite", nullable=False),
+            column(
+                "severity",
+                StringType(),
+                "error (quarantines rows or fails the run) or warning (recorded only)",
+                nullable=False,
+            ),
+            column("success", BooleanType(), "Whether the batch met the expectation", nullable=False),
+            column(
+                "element_count",
+                LongType(),
+                "Rows the expectation looked at (after its row condition); null for query checks",
+            ),
+            column(
+                "unexpected_count",
+                LongType(),
+                "Rows that failed it (query checks: rows the query returned); null if not evaluated",
+            ),
+            column(
+                "unexpected_sample",
+                StringType(),
+                "A few failing values or rows as JSON, or the error if it could not be evaluated",
+            ),
+            column("evaluated_at", TimestampType(), "The run's clock when the suite ran", nullable=False),
+        ]
+    ),
+    keys=("run_id", "table", "expectation"),
+)
+
+QUARANTINE_LAYER = "quality"
+
+
+def quarantine_spec(spec: TableSpec) -> TableSpec:
+    """quality/quarantine_<layer>_<name>: the table's columns, all nullable (a null key can be the
+    reason), then `reason`, `run_id` and `quarantined_at`. A table that has a run_id of its own (staging,
+    gold) keeps it in place: the run that checks a batch is the run that produced it.
+
+    Append-only log of a few rows: partitioned by the table's first partition column only (its
+    scope, e.g. country) so a scope's quarantine reads cheaply without small partitions per month.
+    """
+    clashes = [name for name in ("reason", "quarantined_at") if name in spec.column_names]
+    if clashes:
+        raise ValueError(f"{spec.full_name}: columns {clashes} clash with the quarantine's own columns")
+    fields = [StructField(f.name, f.dataType, True, metadata=f.metadata) for f in spec.schema.fields]
+    run_id = column("run_id", StringType(), "Run that quarantined the row", nullable=False)
+    if "run_id" in spec.column_names:
+        fields = [run_id if f.name == "run_id" else f for f in fields]
+    fields.append(
+        column(
+            "reason",
+            StringType(),
+            "Names of the error-level expectations the row failed, '; '-separated, in suite order",
+            nullable=False,
+        )
+    )
+    if "run_id" not in spec.column_names:
+        fields.append(run_id)
+    fields.append(
+        column(
+            "quarantined_at", TimestampType(), "The run's clock when the row was held back", nullable=False
+        )
+    )
+    return replace(
+        spec,
+        layer=QUARANTINE_LAYER,
+        name=f"quarantine_{spec.layer}_{spec.name}",
+        comment=f"Rows of {spec.full_name} that failed an error-level row expectation of its quality suite "
+        "and did not flow on.",
+        schema=StructType(fields),
+        keys=("run_id", *(k for k in spec.keys if k != "run_id")),
+        partition_by=spec.partition_by[:1],
+        change_data_feed=False,
+        value_column=None,
+        payload_columns=(),
+    )
+
+
+# The tables whose suites hold error-level row expectations, so rows can be quarantined.
+QUARANTINE_STAGING_PUBLIC_POWER = quarantine_spec(STAGING_PUBLIC_POWER)
+QUARANTINE_STAGING_PRICE = quarantine_spec(STAGING_PRICE)
+QUARANTINE_DAILY_PRODUCTION_TREND = quarantine_spec(DAILY_PRODUCTION_TREND)
