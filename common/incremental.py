@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -109,10 +111,16 @@ def plan_refresh(run: JobRun, sources: Sequence[Source], full_refresh: bool) -> 
         name, last = source.spec.full_name, offsets[source.spec.full_name]
         if last >= versions[name]:
             continue
-        if source.rebuild_on_change:
-            full = full or changes(run, source, last + 1, versions[name]).limit(1).count() > 0
-            continue
-        days[name] = changed_days(run, source, last + 1, versions[name])
+        try:
+            if source.rebuild_on_change:
+                full = full or changes(run, source, last + 1, versions[name]).limit(1).count() > 0
+            else:
+                days[name] = changed_days(run, source, last + 1, versions[name])
+        except (PySparkException, Py4JJavaError) as exc:
+            # E.g. the change files since the last run were vacuumed away: rebuild rather than guess.
+            log.warning("%s: cannot read the change feed of %s from v%s (%s); rebuilding fully",
+                        run.job, name, last + 1, str(exc).splitlines()[0])  # fmt: skip
+            full = True
     if full:
         log.info(
             "%s: full rebuild of %s", run.job, ", ".join(f"{s.spec.full_name}[{s.scope}]" for s in sources)
