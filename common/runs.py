@@ -59,9 +59,6 @@ class JobRun:
     def read(self, spec: TableSpec) -> DataFrame:
         return tables.read_table(self.spark, self.config, spec)
 
-    def path(self, spec: TableSpec) -> str:
-        return tables.spec_path(self.config, spec)
-
     def record_merge(self, metrics: dict[str, int]) -> None:
         """Take the row counts of a Delta MERGE into the run record."""
         self.metrics.update(metrics)

@@ -125,3 +125,16 @@ def test_unknown_time_label_is_rejected(spark):
 
     with pytest.raises(PySparkException, match=r"time label '2024-01' is neither MM\.YYYY nor YYYY"):
         parse_installed_power(installed_landing(spark, body), "de").collect()
+
+
+def test_installed_power_series_shorter_than_the_labels_is_rejected(spark):
+    body = json.dumps(
+        {
+            "time": ["01.2026", "02.2026"],
+            "production_types": [{"name": "Solar AC", "data": [1.0]}],
+            "last_update": 0,
+        }
+    )
+
+    with pytest.raises(PySparkException, match="series 'Solar AC' has 1 values for 2 time labels"):
+        parse_installed_power(installed_landing(spark, body), "de").collect()

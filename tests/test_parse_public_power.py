@@ -79,7 +79,11 @@ def test_truncated_response_keeps_trailing_nulls_and_revised_one_fills_them(spar
 
 
 def test_404_and_other_endpoints_give_no_rows(spark):
+    real = (REAL / "public_power_de_2026-08-15_1h.json").read_text()
+
     assert parse_public_power(landing(spark, '{"detail":"Not Found"}', status=404), "de").count() == 0
+    assert parse_public_power(landing(spark, real, endpoint="/price"), "de").count() == 0
+    assert parse_public_power(landing(spark, real), "de").count() == 21 * 5
 
 
 def test_unequal_arrays_fail_with_endpoint_params_and_series(spark):

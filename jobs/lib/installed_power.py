@@ -6,7 +6,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
 
-from jobs.lib.responses import fail_response, parsed_responses
+from jobs.lib.responses import fail_response, parsed_responses, with_series_data_checked
 
 ENDPOINT = "/installed_power"
 
@@ -57,21 +57,7 @@ def parse_installed_power(landing_df: DataFrame, country: str) -> DataFrame:
         F.col("p.time").alias("labels"),
         F.timestamp_seconds("p.last_update").alias("last_update"),
         F.explode("p.production_types").alias("series"),
-    ).withColumn(
-        "data",
-        F.when(
-            F.size("series.data") != F.size("labels"),
-            fail_response(
-                ENDPOINT,
-                F.format_string(
-                    "series '%s' has %d values for %d time labels",
-                    F.col("series.name"),
-                    F.size("series.data"),
-                    F.size("labels"),
-                ),
-            ),
-        ).otherwise(F.col("series.data")),
-    )
+    ).transform(with_series_data_checked, ENDPOINT, "labels", "time labels")
     points = series.select(
         "request_params",
         "fetched_at",

@@ -6,7 +6,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
 
-from jobs.lib.responses import fail_response, parsed_responses
+from jobs.lib.responses import parsed_responses, with_series_data_checked
 
 ENDPOINT = "/public_power"
 
@@ -34,21 +34,7 @@ def parse_public_power(landing_df: DataFrame, country: str) -> DataFrame:
         F.col("p.unix_seconds").alias("unix_seconds"),
         F.explode("p.production_types").alias("series"),
     )
-    checked = series.withColumn(
-        "data",
-        F.when(
-            F.size("series.data") != F.size("unix_seconds"),
-            fail_response(
-                ENDPOINT,
-                F.format_string(
-                    "series '%s' has %d values for %d timestamps",
-                    F.col("series.name"),
-                    F.size("series.data"),
-                    F.size("unix_seconds"),
-                ),
-            ),
-        ).otherwise(F.col("series.data")),
-    )
+    checked = series.transform(with_series_data_checked, ENDPOINT, "unix_seconds", "timestamps")
     points = checked.select(
         "fetched_at",
         "run_id",

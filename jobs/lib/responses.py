@@ -34,3 +34,18 @@ def parsed_responses(
             ).otherwise(F.col("p")),
         )
     )
+
+
+def with_series_data_checked(df: DataFrame, endpoint: str, positions: str, positions_name: str) -> DataFrame:
+    """`data`: the values of exploded column `series`, whose length must equal that of the array column
+    `positions` (values are matched to positions by index); a mismatch fails the job naming the series."""
+    sizes_differ = F.size("series.data") != F.size(positions)
+    problem = F.format_string(
+        f"series '%s' has %d values for %d {positions_name}",
+        F.col("series.name"),
+        F.size("series.data"),
+        F.size(positions),
+    )
+    return df.withColumn(
+        "data", F.when(sizes_differ, fail_response(endpoint, problem)).otherwise(F.col("series.data"))
+    )
