@@ -33,11 +33,11 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -45,9 +45,12 @@ from pyspark.sql import functions as F
 
 from common import tables
 from common.config import Config, ConfigError, conf_dir
-from common.validate import ValidationError
-from schemas.quality import QUALITY_RESULTS, quarantine_spec
+from common.validate import ValidationError, check_keys_not_null, check_schema
+from schemas.quality import QUALITY_BATCHES, QUALITY_RESULTS, quarantine_spec
 from schemas.spec import TableSpec
+
+if TYPE_CHECKING:
+    from common.runs import JobRun
 
 SEVERITIES = ("error", "warning")
 LEVELS = ("row", "table")
@@ -143,6 +146,7 @@ class Suite:
     table: str
     expectations: tuple[SuiteExpectation, ...]
     derive: tuple[tuple[str, str], ...] = ()
+    completeness: str | None = None  # Spark SQL: how complete a row is, in [0, 1]; averaged per batch
     source: str = "<inline>"
 
     def expectation(self, name: str) -> SuiteExpectation:
@@ -185,7 +189,10 @@ def parse_suite(data: Mapping[str, Any], spec: TableSpec, source: str = "<inline
         expectations.append(expectation)
     if not expectations:
         raise fail("no expectations")
-    suite = Suite(spec.full_name, tuple(expectations), derive, source)
+    completeness = data.get("completeness")
+    suite = Suite(
+        spec.full_name, tuple(expectations), derive, str(completeness) if completeness else None, source
+    )
     try:
         _gx_suite(suite)  # GX checks every type and its kwargs now rather than mid-run
     except Exception as exc:
@@ -233,15 +240,12 @@ class QualityOutcome:
     passed_df: DataFrame
     quarantined_df: DataFrame
     results: list[dict[str, Any]]  # rows for quality/results, in suite order
+    batch: dict[str, Any]  # the row for quality/batches
     errors: list[str] = field(default_factory=list)  # why the run must fail; empty if it may go on
 
     @property
-    def has_quarantine(self) -> bool:
-        """Whether GX counted rows failing an error-level row expectation."""
-        return any(
-            self.suite.expectation(r["expectation"]).quarantines and (r["unexpected_count"] or 0) > 0
-            for r in self.results
-        )
+    def quarantined_rows(self) -> int:
+        return int(self.batch["quarantined_rows"])
 
     def raise_on_errors(self) -> None:
         if self.errors:
@@ -272,7 +276,9 @@ def check(
         results.append({"run_id": run_id, "job": job, "table": spec.full_name, **result, "evaluated_at": now})
         if error:
             errors.append(error)
-    flagged_df = checked_df.withColumn(_REASON, _reason(suite))
+    # A check GX could not evaluate cannot be evaluated in the split either; it fails the run instead.
+    evaluated = [e for e, r in zip(suite.expectations, results) if r["unexpected_count"] is not None]
+    flagged_df = checked_df.withColumn(_REASON, _reason(evaluated))
     passed_df = flagged_df.filter(F.col(_REASON) == "").select(*df.columns)
     quarantined_df = tables.conform(
         flagged_df.filter(F.col(_REASON) != "")
@@ -281,22 +287,54 @@ def check(
         .withColumn("quarantined_at", F.lit(now).cast("timestamp")),
         quarantine_spec(spec),
     )
-    return QualityOutcome(spec.full_name, suite, passed_df, quarantined_df, results, errors)
+    completeness = F.avg(F.expr(suite.completeness)) if suite.completeness else F.lit(None)
+    profile = flagged_df.agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.count(F.when(F.col(_REASON) != "", 1)).alias("quarantined_rows"),
+        completeness.cast("double").alias("completeness"),
+    ).first()
+    batch = {
+        "run_id": run_id,
+        "job": job,
+        "table": spec.full_name,
+        **profile.asDict(),
+        "passed": not errors,
+        "evaluated_at": now,
+    }
+    return QualityOutcome(spec.full_name, suite, passed_df, quarantined_df, results, batch, errors)
 
 
 def write_outcome(spark: SparkSession, config: Config, spec: TableSpec, outcome: QualityOutcome) -> None:
-    """Append the results to quality/results and, if GX counted any, the quarantined rows to the
-    table's quarantine (one commit each). Both are logs keyed by run: call once per table and run,
-    before `raise_on_errors`, so a failing run leaves its evidence."""
+    """Append the results to quality/results, the batch's profile to quality/batches and the
+    quarantined rows, if any, to the table's quarantine (one commit each). All are logs keyed by run:
+    call once per table and run, before `raise_on_errors`, so a failing run leaves its evidence."""
     tables.append(spark, config, QUALITY_RESULTS, tables.rows_to_df(spark, QUALITY_RESULTS, outcome.results))
-    if outcome.has_quarantine:
+    tables.append(spark, config, QUALITY_BATCHES, tables.rows_to_df(spark, QUALITY_BATCHES, [outcome.batch]))
+    if outcome.quarantined_rows:
         tables.append(spark, config, quarantine_spec(spec), outcome.quarantined_df)
 
 
-def _reason(suite: Suite) -> Column:
+def gate(run: JobRun, df: DataFrame, spec: TableSpec) -> DataFrame:
+    """The validate step of a job for one batch of `spec`, before anything is written downstream:
+    the schema must match, the table's suite runs, its evidence is written (`write_outcome`), an
+    error-level failure raises `QualityError`, and the rows that may flow on are returned (cached;
+    the batch itself when nothing was quarantined). Their keys are checked not null last, so a suite
+    that forgot a key cannot let a null key through."""
+    check_schema(df, spec)
+    batch_df = df if df.is_cached else df.cache()
+    outcome = check(batch_df, spec, run_id=run.run_id, job=run.job, now=run.started_at, config=run.config)
+    write_outcome(run.spark, run.config, spec, outcome)
+    run.metrics.setdefault("quarantined_rows", {})[spec.full_name] = outcome.quarantined_rows
+    outcome.raise_on_errors()
+    passed_df = outcome.passed_df.cache() if outcome.quarantined_rows else batch_df
+    check_keys_not_null(passed_df, spec)
+    return passed_df
+
+
+def _reason(expectations: Sequence[SuiteExpectation]) -> Column:
     """'; '-joined names of the error-level row expectations a row fails ('' if none): concat_ws skips
     the nulls `when` leaves for the expectations the row passes."""
-    failed = [F.when(e.failing_rows(), F.lit(e.name)) for e in suite.expectations if e.quarantines]
+    failed = [F.when(e.failing_rows(), F.lit(e.name)) for e in expectations if e.quarantines]
     return F.concat_ws(REASON_SEPARATOR, *failed) if failed else F.lit("")
 
 

@@ -1,5 +1,6 @@
 """Landing and staging of Energy-Charts responses: every response lands raw in
-landing/energy_charts, its parsed rows go to the source's staging table; both validated first."""
+landing/energy_charts, its parsed rows go to the source's staging table; both checked by their
+quality suites first (common/quality.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from typing import Any
 
 from pyspark.sql import DataFrame
 
-from common import tables
+from common import quality, tables
 from common.energy_charts import ApiResponse
 from common.runs import JobRun
-from common.validate import validate
 from schemas import LANDING_ENERGY_CHARTS
 from schemas.spec import TableSpec
 
@@ -40,11 +40,14 @@ def land_and_stage(
     parse: Callable[[DataFrame], DataFrame],
     staging: TableSpec,
 ) -> None:
-    """Parse the responses, validate both batches, then append landing and staging (one commit each)."""
-    landing_df = tables.rows_to_df(run.spark, LANDING_ENERGY_CHARTS, landing_rows(responses, run.run_id))
-    staged_df = tables.conform(parse(landing_df), staging).cache()
-    validate(landing_df, LANDING_ENERGY_CHARTS)
-    validate(staged_df, staging)
+    """Check the responses (a malformed one fails the run), parse them, check the parsed rows (bad rows
+    go to quarantine), then append landing and the passed rows to staging (one commit each)."""
+    landing_df = quality.gate(
+        run,
+        tables.rows_to_df(run.spark, LANDING_ENERGY_CHARTS, landing_rows(responses, run.run_id)),
+        LANDING_ENERGY_CHARTS,
+    )
+    staged_df = quality.gate(run, tables.conform(parse(landing_df), staging), staging)
     tables.append(run.spark, run.config, LANDING_ENERGY_CHARTS, landing_df)
     tables.append(run.spark, run.config, staging, staged_df)
     run.rows_in = len(responses)

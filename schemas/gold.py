@@ -5,6 +5,7 @@ from pyspark.sql.types import (
     DateType,
     DoubleType,
     IntegerType,
+    LongType,
     StringType,
     StructType,
     TimestampType,
@@ -188,4 +189,45 @@ UNDERPERFORMANCE_FEATURES = TableSpec(
     ),
     keys=("country", "production_type", "interval_start"),
     partition_by=("country", "production_type"),
+)
+
+DATA_QUALITY_DAILY = TableSpec(
+    layer="gold",
+    name="data_quality_daily",
+    comment="Daily quality indicators per checked table, from quality/results and quality/batches of "
+    "the runs that evaluated its suite that UTC day. quality_score = 0.5 × (1 − quarantined_rows / rows) "
+    "+ 0.3 × (1 − expectations_failed / expectations_evaluated) + 0.2 × completeness, each term 1 when "
+    "its denominator is 0 or completeness is null.",
+    schema=StructType(
+        [
+            column("table", StringType(), "Checked table, e.g. staging/public_power", nullable=False),
+            column("date", DateType(), "UTC day on which the suite ran (evaluated_at)", nullable=False),
+            column("runs", LongType(), "Runs that checked the table that day", nullable=False),
+            column("rows", LongType(), "Rows checked, summed over the day's batches", nullable=False),
+            column(
+                "completeness",
+                DoubleType(),
+                "Row-weighted mean of the batches' completeness (0–1); null when no batch has one",
+            ),
+            column(
+                "expectations_evaluated",
+                LongType(),
+                "Expectation evaluations that day (one per expectation of the suite and run)",
+                nullable=False,
+            ),
+            column(
+                "expectations_failed",
+                LongType(),
+                "Evaluations that failed, errors and warnings alike",
+                nullable=False,
+            ),
+            column("quarantined_rows", LongType(), "Rows held back in quarantine that day", nullable=False),
+            column(
+                "quality_score", DoubleType(), "See the table comment; 1 is perfect, 0 worst", nullable=False
+            ),
+            column("run_id", StringType(), "Run that computed the row (audit)", nullable=False),
+            column("computed_at", TimestampType(), "When the row was computed (audit)", nullable=False),
+        ]
+    ),
+    keys=("table", "date"),
 )

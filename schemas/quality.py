@@ -5,10 +5,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pyspark.sql.types import BooleanType, LongType, StringType, StructField, StructType, TimestampType
+from pyspark.sql.types import (
+    BooleanType,
+    DoubleType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
 
-from schemas.energy_charts import STAGING_PRICE, STAGING_PUBLIC_POWER
-from schemas.gold import DAILY_PRODUCTION_TREND
+from schemas.energy_charts import STAGING_INSTALLED_POWER, STAGING_PRICE, STAGING_PUBLIC_POWER
+from schemas.gold import (
+    DAILY_PRICE_WIND,
+    DAILY_PRODUCTION_TREND,
+    DATA_QUALITY_DAILY,
+    UNDERPERFORMANCE_FEATURES,
+)
 from schemas.spec import TableSpec, column
 
 QUALITY_RESULTS = TableSpec(
@@ -50,6 +63,41 @@ QUALITY_RESULTS = TableSpec(
         ]
     ),
     keys=("run_id", "table", "expectation"),
+)
+
+QUALITY_BATCHES = TableSpec(
+    layer="quality",
+    name="batches",
+    comment="One row per batch a job checked with its table's quality suite: its size, how many rows "
+    "were quarantined and how complete it was.",
+    schema=StructType(
+        [
+            column("run_id", StringType(), "Run that evaluated the suite", nullable=False),
+            column("job", StringType(), "Job that evaluated the suite", nullable=False),
+            column("table", StringType(), "Checked table, e.g. staging/public_power", nullable=False),
+            column("rows", LongType(), "Rows in the batch", nullable=False),
+            column(
+                "quarantined_rows",
+                LongType(),
+                "Rows held back in the table's quarantine (failed an error-level row expectation)",
+                nullable=False,
+            ),
+            column(
+                "completeness",
+                DoubleType(),
+                "Mean over the batch's rows of the suite's `completeness` expression (0–1); null if the "
+                "suite has none or the batch is empty",
+            ),
+            column(
+                "passed",
+                BooleanType(),
+                "False when an error-level table expectation failed: the run stopped, nothing flowed on",
+                nullable=False,
+            ),
+            column("evaluated_at", TimestampType(), "The run's clock when the suite ran", nullable=False),
+        ]
+    ),
+    keys=("run_id", "table"),
 )
 
 QUARANTINE_LAYER = "quality"
@@ -100,7 +148,18 @@ def quarantine_spec(spec: TableSpec) -> TableSpec:
     )
 
 
-# The tables whose suites hold error-level row expectations, so rows can be quarantined.
-QUARANTINE_STAGING_PUBLIC_POWER = quarantine_spec(STAGING_PUBLIC_POWER)
-QUARANTINE_STAGING_PRICE = quarantine_spec(STAGING_PRICE)
-QUARANTINE_DAILY_PRODUCTION_TREND = quarantine_spec(DAILY_PRODUCTION_TREND)
+# The tables whose suites hold error-level row expectations, so rows can be quarantined
+# (tests/test_quality.py keeps this list and the suites in step).
+QUARANTINE_TABLES: tuple[TableSpec, ...] = tuple(
+    quarantine_spec(spec)
+    for spec in (
+        STAGING_PUBLIC_POWER,
+        STAGING_PRICE,
+        STAGING_INSTALLED_POWER,
+        DAILY_PRODUCTION_TREND,
+        DAILY_PRICE_WIND,
+        UNDERPERFORMANCE_FEATURES,
+        DATA_QUALITY_DAILY,
+    )
+)
+QUARANTINE_STAGING_PUBLIC_POWER, QUARANTINE_STAGING_PRICE = QUARANTINE_TABLES[:2]

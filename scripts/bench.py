@@ -27,6 +27,7 @@ from jobs.staging import price as staging_price
 from jobs.staging import public_power as staging_power
 from jobs.transform import daily_price_wind as gold_price_wind
 from jobs.transform import daily_production_trend as gold_trend
+from jobs.transform import data_quality_daily as gold_quality
 from jobs.transform import underperformance_features as gold_features
 from schemas import CDC_PUBLIC_POWER, DAILY_PRODUCTION_TREND, UNDERPERFORMANCE_FEATURES
 from simulator.energy_charts import EnergyChartsSimulator
@@ -39,13 +40,14 @@ JOBS = [
     ("transform.daily_production_trend", gold_trend, "country"),
     ("transform.daily_price_wind", gold_price_wind, "zone"),
     ("transform.underperformance_features", gold_features, "country"),
+    ("transform.data_quality_daily", gold_quality, "none"),
 ]  # fmt: skip
 
 
 def run_all(start: date, end: date) -> dict[str, float]:
     seconds = {}
     for name, job, scope in JOBS:
-        scope_args = ["--country", "de"] if scope == "country" else ["--bidding-zone", "DE-LU"]
+        scope_args = {"country": ["--country", "de"], "zone": ["--bidding-zone", "DE-LU"], "none": []}[scope]
         began = time.perf_counter()
         job.main(["--start", start.isoformat(), "--end", end.isoformat(), *scope_args])
         seconds[name] = round(time.perf_counter() - began, 1)

@@ -1,6 +1,6 @@
 """`make demo`: run the Energy-Charts slice offline. Starts the local simulator, runs every job with
 spark-submit (exactly as `make run` does) on the demo date range from conf/, then prints where the
-tables are and a short summary of the gold table."""
+tables are and a short summary of each gold table."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from pyspark.sql import functions as F
 from common import tables
 from common.config import load_config
 from common.spark import build_spark
-from schemas import ALL_TABLES, DAILY_PRICE_WIND, DAILY_PRODUCTION_TREND, UNDERPERFORMANCE_FEATURES
+from schemas import (
+    ALL_TABLES,
+    DAILY_PRICE_WIND,
+    DAILY_PRODUCTION_TREND,
+    DATA_QUALITY_DAILY,
+    UNDERPERFORMANCE_FEATURES,
+)
 from simulator.energy_charts import EnergyChartsSimulator
 
 ENV = "demo"
@@ -97,6 +103,22 @@ def print_summary(country: str, zone: str, start: date, end: date) -> None:
         )
         .orderBy("production_type")
         .show()
+    )
+    print(f"{DATA_QUALITY_DAILY.full_name}: quality per checked table (README, 'Data quality')")
+    (
+        tables.read_table(spark, config, DATA_QUALITY_DAILY)
+        .select(
+            "table",
+            "date",
+            "rows",
+            "quarantined_rows",
+            F.round("completeness", 3).alias("completeness"),
+            "expectations_evaluated",
+            "expectations_failed",
+            F.round("quality_score", 3).alias("quality_score"),
+        )
+        .orderBy("table", "date")
+        .show(40, truncate=False)
     )
     spark.stop()
 

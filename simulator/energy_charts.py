@@ -27,7 +27,12 @@ DAY_S = 86400
 PRICE_SWITCH_TS = 1759269600
 NOT_FOUND = {"detail": "Not Found"}
 PRICE_LICENSE = "CC BY 4.0 (creativecommons.org/licenses/by/4.0) from Bundesnetzagentur | SMARD.de"
-FAULT_KINDS = ("429", "500", "timeout", "truncated_json", "unequal_arrays", "bad_value")
+FAULT_KINDS = (
+    "429", "500", "timeout", "truncated_json", "unequal_arrays", "bad_value", "out_of_range", "duplicate_key",
+)  # fmt: skip
+# The value "out_of_range" puts in the middle of a series: beyond any plausible MW, GW or EUR/MWh figure.
+OUT_OF_RANGE = 999999.0
+CORRUPTIONS = ("unequal_arrays", "bad_value", "out_of_range", "duplicate_key")
 
 TIME_ZONES = {
     "de": "Europe/Berlin", "de-lu": "Europe/Berlin", "at": "Europe/Vienna", "ch": "Europe/Zurich",
@@ -458,16 +463,26 @@ ROUTES = {"/public_power": public_power, "/price": price, "/installed_power": in
 
 
 def _corrupt(endpoint: str, payload: dict[str, Any], kind: str) -> None:
-    """Break one series of a 200 payload in place: drop its last value, or make its middle one "n/a"."""
+    """Break one series of a 200 payload in place (Solar, or the first series; the price): drop its
+    last value (unequal_arrays), make its middle one "n/a" (bad_value) or OUT_OF_RANGE (out_of_range).
+    duplicate_key sends the series twice under its name (the price: its last instant twice)."""
     if endpoint == "/price":
         values = payload["price"]
     else:
         series = payload["production_types"]
-        values = next((s for s in series if s["name"] == "Solar"), series[0])["data"]
+        chosen = next((s for s in series if s["name"] == "Solar"), series[0])
+        values = chosen["data"]
     if kind == "unequal_arrays":
         values.pop()
-    else:
+    elif kind == "bad_value":
         values[len(values) // 2] = "n/a"
+    elif kind == "out_of_range":
+        values[len(values) // 2] = OUT_OF_RANGE
+    elif endpoint == "/price":
+        payload["unix_seconds"].append(payload["unix_seconds"][-1])
+        values.append(values[-1])
+    else:
+        series.append({**chosen, "data": list(values)})
 
 
 # --- the server -------------------------------------------------------------------------------------
@@ -512,7 +527,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = 200, route(params, now.astimezone(timezone.utc), sim.revision)
         except _HTTPError as exc:
             status, payload = exc.status, exc.payload
-        if fault and status == 200 and fault.kind in ("unequal_arrays", "bad_value"):
+        if fault and status == 200 and fault.kind in CORRUPTIONS:
             _corrupt(url.path, payload, fault.kind)
         body = json.dumps(payload, separators=(",", ":")).encode()
         if fault and fault.kind == "truncated_json":

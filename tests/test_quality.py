@@ -12,10 +12,10 @@ from common import tables
 from common.quality import QualityError, SuiteError, check, load_suite, parse_suite, write_outcome
 from schemas import (
     ALL_TABLES,
-    CDC_INSTALLED_POWER,
     CDC_PRICE,
     CDC_PUBLIC_POWER,
     DAILY_PRODUCTION_TREND,
+    JOB_RUNS,
     QUALITY_RESULTS,
     QUARANTINE_STAGING_PUBLIC_POWER,
     STAGING_PRICE,
@@ -166,7 +166,7 @@ def test_staging_public_power_duplicate_key_fails_the_run_naming_key_and_values(
         ("key_unique_within_fetch", 2)
     ]
     assert outcome.quarantined_df.count() == 0
-    assert not outcome.has_quarantine  # write_outcome then appends the results only
+    assert outcome.quarantined_rows == 0  # write_outcome then appends no quarantine
 
 
 # --- staging/price -------------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def test_cdc_public_power_gaps_and_imbalance_are_warnings_that_never_block(spark
     assert json.loads(imbalance["unexpected_sample"])[0]["imbalance_mw"] == 5000.0
     assert results["key_unique"]["success"] is True
     assert outcome.passed_df.count() == len(rows)
-    assert not outcome.has_quarantine
+    assert outcome.quarantined_rows == 0
 
 
 def test_cdc_public_power_duplicate_key_fails_the_run_and_names_the_key(spark, lakehouse):
@@ -400,23 +400,25 @@ def test_a_check_gx_cannot_evaluate_fails_the_run_at_error_severity_and_is_recor
 # --- suites and specs ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "spec", [STAGING_PUBLIC_POWER, STAGING_PRICE, CDC_PUBLIC_POWER, CDC_PRICE, DAILY_PRODUCTION_TREND]
-)
-def test_every_suite_loads_and_each_error_row_check_has_its_quarantine_table(lakehouse, spec):
+CHECKED_TABLES = [s for s in ALL_TABLES if s.layer in ("landing", "staging", "cdc", "gold")]
+
+
+@pytest.mark.parametrize("spec", CHECKED_TABLES, ids=lambda s: s.full_name)
+def test_every_checked_table_has_a_suite_with_its_key_unique_and_its_quarantine_table(lakehouse, spec):
     suite = load_suite(lakehouse, spec)
 
     assert suite.table == spec.full_name
     assert suite.source.endswith(f"conf/suites/{spec.layer}/{spec.name}.yaml")
-    if any(e.quarantines for e in suite.expectations):
-        assert quarantine_spec(spec) in ALL_TABLES
+    unique = [e for e in suite.expectations if e.type == "expect_compound_columns_to_be_unique"]
+    assert [(e.kwargs["column_list"], e.severity, e.level) for e in unique] == [
+        (list(spec.keys), "error", "table")
+    ]
+    assert (quarantine_spec(spec) in ALL_TABLES) == any(e.quarantines for e in suite.expectations)
 
 
 def test_a_table_without_a_suite_is_an_error(lakehouse):
-    with pytest.raises(
-        SuiteError, match=r"cdc/installed_power: no quality suite at .*cdc/installed_power\.yaml"
-    ):
-        load_suite(lakehouse, CDC_INSTALLED_POWER)
+    with pytest.raises(SuiteError, match=r"ops/job_runs: no quality suite at .*ops/job_runs\.yaml"):
+        load_suite(lakehouse, JOB_RUNS)
 
 
 @pytest.mark.parametrize(

@@ -331,6 +331,26 @@ def test_fault_unequal_arrays_and_bad_value(energy_charts_sim):
     assert (len(price["unix_seconds"]), len(price["price"])) == (96, 95)
 
 
+def test_fault_out_of_range_and_duplicate_key(energy_charts_sim):
+    clean = series(public_power(energy_charts_sim, **DAY))
+    energy_charts_sim.inject("/public_power", "out_of_range")
+    energy_charts_sim.inject("/public_power", "duplicate_key")
+    energy_charts_sim.inject("/price", "out_of_range")
+    energy_charts_sim.inject("/price", "duplicate_key")
+
+    wild = series(public_power(energy_charts_sim, **DAY))
+    assert wild["Solar"][48] == sim_module.OUT_OF_RANGE
+    assert wild["Solar"][:48] + wild["Solar"][49:] == clean["Solar"][:48] + clean["Solar"][49:]
+    twice = public_power(energy_charts_sim, **DAY)["production_types"]
+    assert [s["data"] for s in twice if s["name"] == "Solar"] == [clean["Solar"], clean["Solar"]]
+
+    price = {"bzn": "DE-LU", "start": "2026-10-26", "end": "2026-10-26"}
+    assert get(energy_charts_sim, "/price", **price).json()["price"][48] == sim_module.OUT_OF_RANGE
+    repeated = get(energy_charts_sim, "/price", **price).json()
+    assert repeated["unix_seconds"][-1] == repeated["unix_seconds"][-2]
+    assert len(repeated["unix_seconds"]) == len(repeated["price"]) == 97
+
+
 def test_unknown_fault_or_endpoint_is_refused(energy_charts_sim):
     with pytest.raises(ValueError, match="unknown fault kind"):
         energy_charts_sim.inject("/public_power", "teapot")

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 from pyspark.sql import functions as F
 
+from common import quality
 from common.cdc import merge_cdc, prepare_batch
 from common.cli import parse_job_args
 from common.runs import job_run
-from common.validate import validate
 from schemas import CDC_INSTALLED_POWER, STAGING_INSTALLED_POWER
 
 JOB = "cdc.installed_power"
@@ -25,8 +25,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_job_args(argv, __doc__, needs=("country",))
     with job_run(JOB, args) as run:
         staged_df = run.read(STAGING_INSTALLED_POWER).filter(F.col("country") == args.country)
-        batch_df = prepare_batch(staged_df, CDC_INSTALLED_POWER, run.started_at).cache()
-        validate(batch_df, CDC_INSTALLED_POWER)
+        batch_df = quality.gate(
+            run, prepare_batch(staged_df, CDC_INSTALLED_POWER, run.started_at), CDC_INSTALLED_POWER
+        )
         run.record_merge(merge_cdc(run.spark, run.config, CDC_INSTALLED_POWER, batch_df))
 
 

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 
 from pyspark.sql import functions as F
 
+from common import quality
 from common.cdc import merge_cdc, prepare_batch
 from common.cli import parse_job_args
 from common.days import filter_utc_window, local_days_utc_range
 from common.runs import job_run
-from common.validate import validate
 from schemas import CDC_PRICE, STAGING_PRICE
 
 JOB = "cdc.price"
@@ -30,8 +30,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             .filter(F.col("bidding_zone") == args.bidding_zone)
             .transform(filter_utc_window, start_utc, end_utc)
         )
-        batch_df = prepare_batch(staged_df, CDC_PRICE, run.started_at).cache()
-        validate(batch_df, CDC_PRICE)
+        batch_df = prepare_batch(staged_df, CDC_PRICE, run.started_at)
+        batch_df = quality.gate(run, batch_df, CDC_PRICE)
         run.record_merge(merge_cdc(run.spark, run.config, CDC_PRICE, batch_df))
 
 

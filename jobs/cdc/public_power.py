@@ -10,11 +10,11 @@ from collections.abc import Sequence
 
 from pyspark.sql import functions as F
 
+from common import quality
 from common.cdc import merge_cdc, prepare_batch
 from common.cli import parse_job_args
 from common.days import filter_utc_window, local_days_utc_range
 from common.runs import job_run
-from common.validate import validate
 from schemas import CDC_PUBLIC_POWER, STAGING_PUBLIC_POWER
 
 JOB = "cdc.public_power"
@@ -29,8 +29,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             .filter(F.col("country") == args.country)
             .transform(filter_utc_window, start_utc, end_utc)
         )
-        batch_df = prepare_batch(staged_df, CDC_PUBLIC_POWER, run.started_at).cache()
-        validate(batch_df, CDC_PUBLIC_POWER)
+        batch_df = quality.gate(
+            run, prepare_batch(staged_df, CDC_PUBLIC_POWER, run.started_at), CDC_PUBLIC_POWER
+        )
         run.record_merge(merge_cdc(run.spark, run.config, CDC_PUBLIC_POWER, batch_df))
 
 

@@ -13,13 +13,12 @@ from collections.abc import Sequence
 
 from pyspark.sql import functions as F
 
-from common import tables
+from common import quality, tables
 from common.cli import parse_job_args
 from common.days import expand_days, filter_local_days
 from common.incremental import Source, plan_refresh, save_offsets, write_refresh
 from common.log import get_logger
 from common.runs import job_run
-from common.validate import validate
 from jobs.lib.daily_price_wind import daily_price_wind
 from jobs.lib.gold import filter_dates, with_audit
 from schemas import CDC_PRICE, CDC_PUBLIC_POWER, DAILY_PRICE_WIND
@@ -70,9 +69,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             .transform(filter_dates, write_days)
             .transform(with_audit, run.run_id, run.started_at)
             .transform(tables.conform, DAILY_PRICE_WIND)
-            .cache()
         )
-        validate(gold_df, DAILY_PRICE_WIND)
+        gold_df = quality.gate(run, gold_df, DAILY_PRICE_WIND)
         write_refresh(run, DAILY_PRICE_WIND, gold_df, plan, sources[0])
         save_offsets(run, sources, plan)
 

@@ -14,13 +14,12 @@ from collections.abc import Sequence
 
 from pyspark.sql import functions as F
 
-from common import tables
+from common import quality, tables
 from common.cli import parse_job_args
 from common.days import expand_days, filter_local_days
 from common.incremental import Source, plan_refresh, save_offsets, write_refresh
 from common.log import get_logger
 from common.runs import job_run
-from common.validate import validate
 from jobs.lib.gold import with_audit
 from jobs.lib.underperformance_features import underperformance_features
 from schemas import CDC_INSTALLED_POWER, CDC_PRICE, CDC_PUBLIC_POWER, UNDERPERFORMANCE_FEATURES
@@ -72,12 +71,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             gold_df = gold_df.transform(
                 filter_local_days, write_days, time_zone, ts_column="interval_start", month_column=None
             )
-        gold_df = (
-            gold_df.transform(with_audit, run.run_id, run.started_at)
-            .transform(tables.conform, UNDERPERFORMANCE_FEATURES)
-            .cache()
+        gold_df = gold_df.transform(with_audit, run.run_id, run.started_at).transform(
+            tables.conform, UNDERPERFORMANCE_FEATURES
         )
-        validate(gold_df, UNDERPERFORMANCE_FEATURES)
+        gold_df = quality.gate(run, gold_df, UNDERPERFORMANCE_FEATURES)
         write_refresh(run, UNDERPERFORMANCE_FEATURES, gold_df, plan, power)
         save_offsets(run, sources, plan)
 
