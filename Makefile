@@ -21,12 +21,12 @@ SPARK_SUBMIT = PYSPARK_PYTHON=$(abspath $(PY)) PYSPARK_DRIVER_PYTHON=$(abspath $
 	--packages "$$(LAKEHOUSE_ENV=$(ENV) $(PY) -c 'from common.spark import launch_packages; print(",".join(launch_packages()))')" \
 	--driver-memory 2g --conf spark.log.level=WARN
 DATES = $(if $(START),--start $(START)) $(if $(END),--end $(END))
-# Every Energy-Charts job in run order, each with the scope it takes (country or bidding zone).
-ENERGY_CHARTS_JOBS = \
+# Every job in run order, each with the scope it takes (country, bidding zone or none).
+PIPELINE_JOBS = \
 	jobs/staging/public_power.py:country jobs/staging/price.py:zone jobs/staging/installed_power.py:country \
 	jobs/cdc/public_power.py:country jobs/cdc/price.py:zone jobs/cdc/installed_power.py:country \
 	jobs/transform/daily_production_trend.py:country jobs/transform/daily_price_wind.py:zone \
-	jobs/transform/underperformance_features.py:country
+	jobs/transform/underperformance_features.py:country jobs/transform/data_quality_daily.py:none
 
 .PHONY: help bootstrap demo test run lint bench clean
 help:
@@ -35,6 +35,7 @@ help:
 	@echo "make run    - run every job in order: COUNTRY=de BZN=DE-LU START=YYYY-MM-DD END=YYYY-MM-DD ENV=local"
 	@echo "make lint   - ruff"
 	@echo "make bench  - time every job on BENCH_DAYS=90 days of simulated data, then a daily run"
+	@echo "make quality-docs - Great Expectations Data Docs of the latest quality runs: OUT=dir (default build/quality-docs)"
 
 $(STAMP):
 	@scripts/require-java
@@ -52,9 +53,10 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 run: $(STAMP)
-	@set -e; for entry in $(ENERGY_CHARTS_JOBS); do \
+	@set -e; for entry in $(PIPELINE_JOBS); do \
 		job=$${entry%%:*}; scope="--country $(COUNTRY)"; \
 		if [[ $${entry##*:} == zone ]]; then scope="--bidding-zone $(BZN)"; fi; \
+		if [[ $${entry##*:} == none ]]; then scope=""; fi; \
 		extra=""; if [[ $$job == jobs/transform/* && -n "$(FULL_REFRESH)" ]]; then extra="--full-refresh"; fi; \
 		echo ">>> $$job $$scope $(DATES) $$extra"; \
 		$(SPARK_SUBMIT) $$job $$scope $(DATES) $$extra; \
@@ -63,6 +65,10 @@ run: $(STAMP)
 BENCH_DAYS ?= 90
 bench: $(STAMP)  ## time every job: a backfill of BENCH_DAYS days, then a daily incremental run
 	BENCH_DAYS=$(BENCH_DAYS) PYTHONPATH=$(CURDIR) $(PY) scripts/bench.py
+
+.PHONY: quality-docs
+quality-docs: $(STAMP)  ## GX Data Docs of each table's latest run in quality/results, into OUT (default build/quality-docs)
+	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(PY) -m common.quality_docs $(if $(OUT),--out $(OUT))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

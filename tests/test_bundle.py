@@ -54,10 +54,10 @@ def tasks_of(jobs) -> list[tuple[str, Path, dict[str, Any], dict[str, Any]]]:
 
 
 def makefile_jobs() -> dict[str, str]:
-    """`make run`'s jobs in order: entry file -> the scope it takes (country or zone)."""
+    """`make run`'s jobs in order: entry file -> the scope it takes (country, zone or none)."""
     text = (REPO / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
-    match = re.search(r"^ENERGY_CHARTS_JOBS\s*=\s*(.+)$", text, re.MULTILINE)
-    assert match, "Makefile has no ENERGY_CHARTS_JOBS"
+    match = re.search(r"^PIPELINE_JOBS\s*=\s*(.+)$", text, re.MULTILINE)
+    assert match, "Makefile has no PIPELINE_JOBS"
     entries = [entry.partition(":") for entry in match.group(1).split()]
     return {path: scope or "country" for path, _, scope in entries}
 
@@ -134,11 +134,13 @@ def test_every_task_runs_an_existing_entry_file_that_accepts_its_parameters(bund
         assert args.env == "databricks" and (REPO / "conf" / args.env / "config.yaml").is_file()
         # `end` defaults to empty: the job's own default (yesterday, local), as under `make run`.
         assert args.end is None and "--end" in argv
-        # The same scope as `make run` gives the job: --country or --bidding-zone.
-        if scopes.get(str(entry_file.relative_to(REPO))) == "zone":
-            assert args.bidding_zone == variables["bidding_zone"]["default"]
-        else:
-            assert args.country == variables["country"]["default"]
+        # The same scope as `make run` gives the job: --country, --bidding-zone or none.
+        scope = scopes[str(entry_file.relative_to(REPO))]
+        assert (args.country, args.bidding_zone) == {
+            "country": (variables["country"]["default"], None),
+            "zone": (None, variables["bidding_zone"]["default"]),
+            "none": (None, None),
+        }[scope]
 
 
 def test_a_parameter_the_parser_rejects_is_caught(bundle, jobs):
