@@ -277,7 +277,9 @@ def check(
         if error:
             errors.append(error)
     # A check GX could not evaluate cannot be evaluated in the split either; it fails the run instead.
-    evaluated = [e for e, r in zip(suite.expectations, results) if r["unexpected_count"] is not None]
+    evaluated = [
+        e for e, r in zip(suite.expectations, results, strict=True) if r["unexpected_count"] is not None
+    ]
     flagged_df = checked_df.withColumn(_REASON, _reason(evaluated))
     passed_df = flagged_df.filter(F.col(_REASON) == "").select(*df.columns)
     quarantined_df = tables.conform(
