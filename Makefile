@@ -49,8 +49,9 @@ bootstrap: $(STAMP)
 demo: $(STAMP)
 	PYTHONPATH=$(CURDIR) $(PY) scripts/demo.py
 
-test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+TEST_WORKERS ?= 2
+test: $(STAMP)  ## whole test files per worker, so module fixtures (e2e baselines) are built once
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 run: $(STAMP)
 	@set -e; for entry in $(PIPELINE_JOBS); do \

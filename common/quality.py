@@ -289,7 +289,13 @@ def check(
         .withColumn("quarantined_at", F.lit(now).cast("timestamp")),
         quarantine_spec(spec),
     )
-    completeness = F.avg(F.expr(suite.completeness)) if suite.completeness else F.lit(None)
+    # Completeness of what flows on: quarantined rows are counted once, as quarantined.
+    passing = F.col(_REASON) == ""
+    completeness = (
+        F.avg(F.when(passing, F.expr(suite.completeness).cast("double")))
+        if suite.completeness
+        else F.lit(None)
+    )
     profile = flagged_df.agg(
         F.count(F.lit(1)).alias("rows"),
         F.count(F.when(F.col(_REASON) != "", 1)).alias("quarantined_rows"),

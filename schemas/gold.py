@@ -207,7 +207,8 @@ DATA_QUALITY_DAILY = TableSpec(
             column(
                 "completeness",
                 DoubleType(),
-                "Row-weighted mean of the batches' completeness (0–1); null when no batch has one",
+                "Mean of the batches' completeness weighted by their rows that flowed on (0–1); null when no "
+                "batch has one",
             ),
             column(
                 "expectations_evaluated",

@@ -85,8 +85,8 @@ QUALITY_BATCHES = TableSpec(
             column(
                 "completeness",
                 DoubleType(),
-                "Mean over the batch's rows of the suite's `completeness` expression (0–1); null if the "
-                "suite has none or the batch is empty",
+                "Mean over the rows that flow on (not quarantined) of the suite's `completeness` "
+                "expression (0–1); null if the suite has none or no row flows on",
             ),
             column(
                 "passed",

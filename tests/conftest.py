@@ -3,6 +3,7 @@ lakehouse root per test."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import time
 from pathlib import Path
@@ -23,8 +24,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
-def spark():
-    session = build_spark("energy-lakehouse-tests", load_config("test"))
+def spark(tmp_path_factory):
+    # Under pytest-xdist every worker builds its own session. They take turns, so only the first
+    # resolves the Delta jars into the Ivy cache (a fresh machine downloads them then) while the others
+    # wait and find them there.
+    lock_path = tmp_path_factory.getbasetemp().parent / "spark-session.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        session = build_spark("energy-lakehouse-tests", load_config("test"))
     yield session
     session.stop()
 

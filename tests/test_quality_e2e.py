@@ -192,9 +192,10 @@ def test_results_and_daily_indicators_record_what_happened(spark, scenario):
         day_results = [r for r in all_results if (r.table, r.evaluated_at.date()) == (row.table, row.date)]
         rows, quarantined = sum(b.rows for b in day_batches), sum(b.quarantined_rows for b in day_batches)
         with_completeness = [b for b in day_batches if b.completeness is not None]
+        flowed = {b.run_id: b.rows - b.quarantined_rows for b in with_completeness}
         completeness = (
-            sum(b.rows * b.completeness for b in with_completeness) / sum(b.rows for b in with_completeness)
-            if sum(b.rows for b in with_completeness)
+            sum(flowed[b.run_id] * b.completeness for b in with_completeness) / sum(flowed.values())
+            if sum(flowed.values())
             else None
         )
         failed_count = sum(not r.success for r in day_results)

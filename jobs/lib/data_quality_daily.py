@@ -33,7 +33,8 @@ def data_quality_daily(results_df: DataFrame, batches_df: DataFrame) -> DataFram
         F.count(F.lit(1)).alias("expectations_evaluated"),
         F.count(F.when(~F.col("success"), 1)).alias("expectations_failed"),
     )
-    weighted_rows = F.when(F.col("completeness").isNotNull(), F.col("rows"))  # rows that have one
+    # Weighted by the rows that flowed on, the rows each batch's completeness was measured on.
+    weighted_rows = F.when(F.col("completeness").isNotNull(), F.col("rows") - F.col("quarantined_rows"))
     completeness = F.try_divide(F.sum(weighted_rows * F.col("completeness")), F.sum(weighted_rows))
     batches = batches_df.groupBy("table", day).agg(
         F.count_distinct("run_id").alias("runs"),
