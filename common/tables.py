@@ -49,9 +49,14 @@ def ensure_table(spark: SparkSession, config: Config, spec: TableSpec) -> DeltaT
     return builder.execute()
 
 
-def read_table(spark: SparkSession, config: Config, spec: TableSpec) -> DataFrame:
+def read_table(spark: SparkSession, config: Config, spec: TableSpec, version: int | None = None) -> DataFrame:
+    """The table (created from its spec if missing); at `version` if given, so later commits by the
+    same job cannot change what a recomputation of the DataFrame reads."""
     ensure_table(spark, config, spec)
-    return spark.read.format("delta").load(spec_path(config, spec))
+    reader = spark.read.format("delta")
+    if version is not None:
+        reader = reader.option("versionAsOf", version)
+    return reader.load(spec_path(config, spec))
 
 
 def conform(df: DataFrame, spec: TableSpec) -> DataFrame:
