@@ -7,6 +7,7 @@ A suite file::
     table: staging/price                 # must be the spec's full_name
     derive:                              # optional: columns computed (Spark SQL) for the checks only
       ts_utc_offset_s: CASE WHEN interval_minutes > 0 THEN unix_seconds(ts_utc) % (interval_minutes * 60) END
+    completeness: CASE WHEN price_eur_mwh IS NULL THEN 0.0 ELSE 1.0 END   # optional, per row, in [0, 1]
     expectations:
       - name: ts_utc_on_interval_grid    # unique in the suite; what results and `reason` call it
         type: expect_column_values_to_be_in_set      # a GX 1.x expectation type (snake case)
@@ -22,6 +23,10 @@ A suite file::
 - `level: table` is any other check of the whole batch: unique keys (`expect_compound_columns_to_be_unique`)
   or an `unexpected_rows_expectation` whose `unexpected_rows_query` selects offending rows from `{batch}`.
 - The suites live in conf/suites (`quality.suites_dir` in config, relative to conf/, overrides it).
+- `completeness`, if given, is averaged over the rows that flow on into the batch's profile
+  (quality/batches), with its row count and quarantined rows.
+- Jobs call `gate(run, df, spec)`: schema check, the suite, its evidence written, errors raised, the
+  passing rows returned.
 - Severity: a row failing an error-level row expectation is quarantined (`reason` names every one it
   failed) and does not flow on; a failed error-level table expectation, or any error-level expectation
   GX could not evaluate, fails the run through `QualityOutcome.raise_on_errors`. Warnings are recorded
