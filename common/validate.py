@@ -1,5 +1,6 @@
-"""The validate step between transform and load: schema, non-null keys, unique keys. Raises an error
-naming the table, the column(s) and sample offending values. The data-quality suites build on it."""
+"""The table contract every batch meets before it is written: its schema and non-null keys. Raises an
+error naming the table, the column(s) and sample offending values. `common.quality.gate` calls these
+around the table's quality suite, which holds every other check (unique keys among them)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,6 @@ SAMPLE_SIZE = 5
 
 class ValidationError(ValueError):
     """A batch breaks its table's contract; nothing has been written."""
-
-
-def validate(df: DataFrame, spec: TableSpec) -> None:
-    check_schema(df, spec)
-    check_keys_not_null(df, spec)
-    check_keys_unique(df, spec)
 
 
 def check_schema(df: DataFrame, spec: TableSpec) -> None:
@@ -45,17 +40,6 @@ def check_keys_not_null(df: DataFrame, spec: TableSpec) -> None:
                 f"{spec.full_name}: key column '{key}' is null in {counts[key]} row(s), e.g. "
                 + "; ".join(_describe(row.asDict(), spec.keys) for row in sample)
             )
-
-
-def check_keys_unique(df: DataFrame, spec: TableSpec) -> None:
-    duplicates = df.groupBy(*spec.keys).count().filter(F.col("count") > 1)
-    sample = duplicates.orderBy(F.col("count").desc(), *spec.keys).limit(SAMPLE_SIZE).collect()
-    if sample:
-        raise ValidationError(
-            f"{spec.full_name}: key ({', '.join(spec.keys)}) is not unique: {duplicates.count()} key(s) "
-            "repeat, e.g. "
-            + "; ".join(f"{_describe(row.asDict(), spec.keys)} ×{row['count']}" for row in sample)
-        )
 
 
 def _describe(row: dict, columns: tuple[str, ...]) -> str:
