@@ -7,15 +7,20 @@ import json
 from datetime import date, datetime
 
 import pytest
+from pyspark.sql import functions as F
 
 from common import tables
-from common.quality import QualityError, SuiteError, check, load_suite, parse_suite, write_outcome
+from common.cli import JobArgs
+from common.quality import QualityError, SuiteError, check, gate, load_suite, parse_suite, write_outcome
+from common.runs import JobRun
+from common.validate import ValidationError
 from schemas import (
     ALL_TABLES,
     CDC_PRICE,
     CDC_PUBLIC_POWER,
     DAILY_PRODUCTION_TREND,
     JOB_RUNS,
+    QUALITY_BATCHES,
     QUALITY_RESULTS,
     QUARANTINE_STAGING_PUBLIC_POWER,
     STAGING_PRICE,
@@ -361,6 +366,56 @@ def test_gold_daily_production_trend_quarantines_impossible_completeness_and_ene
     passed = {r.production_type for r in outcome.passed_df.collect()}
     assert passed == {"Nuclear", "Solar", "Wind onshore"}
     assert_gx_agrees_with_split(outcome)
+
+
+# --- the gate jobs call ---------------------------------------------------------------------------
+
+
+def job_run_for(spark, config):
+    return JobRun(JOB, RUN_ID, NOW, spark, config, JobArgs())
+
+
+def test_gate_writes_the_evidence_and_returns_the_rows_that_flow_on(spark, lakehouse):
+    run = job_run_for(spark, lakehouse)
+    rows = [power("de", "Solar", ts(0), 0.0), power("de", "Solar", ts(0, 15), None)]
+    df = frame(spark, STAGING_PUBLIC_POWER, [*rows, power("de", "Load", ts(0), 200000.0)])
+
+    passed_df = gate(run, df, STAGING_PUBLIC_POWER)
+
+    assert sorted(r.ts_utc for r in passed_df.collect()) == [ts(0), ts(0, 15)]
+    assert run.metrics["quarantined_rows"] == {"staging/public_power": 1}
+    quarantine = tables.read_table(spark, lakehouse, QUARANTINE_STAGING_PUBLIC_POWER).collect()
+    assert [(r.production_type, r.reason, r.run_id) for r in quarantine] == [
+        ("Load", "power_within_150_gw", RUN_ID)
+    ]
+    (batch,) = tables.read_table(spark, lakehouse, QUALITY_BATCHES).collect()
+    assert (batch.table, batch.rows, batch.quarantined_rows, batch.completeness, batch.passed) == (
+        "staging/public_power",
+        3,
+        1,
+        0.5,
+        True,
+    )
+    results = tables.read_table(spark, lakehouse, QUALITY_RESULTS).filter(F.col("run_id") == RUN_ID)
+    assert results.count() == len(load_suite(lakehouse, STAGING_PUBLIC_POWER).expectations)
+
+
+def test_gate_refuses_a_wrong_schema_before_the_suite_and_fails_after_writing_the_evidence(spark, lakehouse):
+    run = job_run_for(spark, lakehouse)
+    with pytest.raises(
+        ValidationError, match="staging/public_power: schema mismatch: missing column 'country'"
+    ):
+        gate(run, frame(spark, STAGING_PUBLIC_POWER, [power("de", "Solar", ts(0), 0.0)]).drop("country"),
+             STAGING_PUBLIC_POWER)  # fmt: skip
+    assert tables.read_table(spark, lakehouse, QUALITY_RESULTS).count() == 0
+
+    twice = [power("de", "Solar", ts(0), 0.0), power("de", "Solar", ts(0), 1.0)]
+    with pytest.raises(QualityError, match="expectation 'key_unique_within_fetch'"):
+        gate(run, frame(spark, STAGING_PUBLIC_POWER, twice), STAGING_PUBLIC_POWER)
+    (batch,) = tables.read_table(spark, lakehouse, QUALITY_BATCHES).collect()
+    assert (batch.rows, batch.passed) == (2, False)
+    failed = tables.read_table(spark, lakehouse, QUALITY_RESULTS).filter(~F.col("success")).collect()
+    assert [r.expectation for r in failed] == ["key_unique_within_fetch"]
 
 
 # --- checks GX cannot evaluate ------------------------------------------------------------------
