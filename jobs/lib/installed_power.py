@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
 
-from jobs.lib.responses import fail_response, parsed_responses, with_series_data_checked
+from jobs.lib.responses import SERIES_FIELD, fail_response, parsed_responses, with_series_data_checked
 
 ENDPOINT = "/installed_power"
 
 PAYLOAD_SCHEMA = StructType(
     [
         StructField("time", ArrayType(StringType())),
-        StructField(
-            "production_types",
-            ArrayType(
-                StructType([StructField("name", StringType()), StructField("data", ArrayType(DoubleType()))])
-            ),
-        ),
+        SERIES_FIELD,
         StructField("last_update", LongType()),
     ]
 )

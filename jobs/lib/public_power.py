@@ -1,24 +1,19 @@
-"""Public power: landing responses -> staging rows, and the staging window a cdc run merges."""
+"""Public power: landing responses -> staging rows."""
 
 from __future__ import annotations
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, LongType, StructField, StructType
 
-from jobs.lib.responses import parsed_responses, with_series_data_checked
+from jobs.lib.responses import SERIES_FIELD, parsed_responses, with_series_data_checked
 
 ENDPOINT = "/public_power"
 
 PAYLOAD_SCHEMA = StructType(
     [
         StructField("unix_seconds", ArrayType(LongType())),
-        StructField(
-            "production_types",
-            ArrayType(
-                StructType([StructField("name", StringType()), StructField("data", ArrayType(DoubleType()))])
-            ),
-        ),
+        SERIES_FIELD,
     ]
 )
 

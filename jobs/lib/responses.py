@@ -6,9 +6,15 @@ from collections.abc import Sequence
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import StructType
+from pyspark.sql.types import ArrayType, DoubleType, StringType, StructField, StructType
 
 from common.tables import any_of
+
+# `production_types` of /public_power and /installed_power: named series of values (null = none).
+SERIES_FIELD = StructField(
+    "production_types",
+    ArrayType(StructType([StructField("name", StringType()), StructField("data", ArrayType(DoubleType()))])),
+)
 
 
 def fail_response(endpoint: str, problem: Column) -> Column:
