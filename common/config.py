@@ -113,7 +113,7 @@ def load_config(env: str | None = None, environ: Mapping[str, str] | None = None
             sorted(p.name for p in base.iterdir() if (p / "config.yaml").is_file()) if base.is_dir() else []
         )
         raise ConfigError(f"unknown environment '{env}': no {env_file} (known: {known})")
-    settings = deep_merge(_read_yaml(base / "common.yaml"), _read_yaml(env_file))
+    settings = deep_merge(read_yaml(base / "common.yaml"), read_yaml(env_file))
     for variable, dotted_key in ENV_OVERRIDES.items():
         if environ.get(variable):
             settings = deep_merge(settings, _nested(dotted_key, environ[variable]))
@@ -138,7 +138,8 @@ def _nested(dotted_key: str, value: Any) -> dict[str, Any]:
     return node
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML file whose top level is a mapping; ConfigError naming the file otherwise."""
     if not path.is_file():
         raise ConfigError(f"missing config file {path}")
     with path.open(encoding="utf-8") as handle:

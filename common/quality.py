@@ -44,12 +44,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from common import tables
-from common.config import Config, ConfigError, conf_dir
+from common.config import Config, ConfigError, conf_dir, read_yaml
 from common.validate import ValidationError, check_keys_not_null, check_schema
 from schemas.quality import QUALITY_BATCHES, QUALITY_RESULTS, quarantine_spec
 from schemas.spec import TableSpec
@@ -154,9 +153,6 @@ class Suite:
     completeness: str | None = None  # Spark SQL: how complete a row is, in [0, 1]; averaged per batch
     source: str = "<inline>"
 
-    def expectation(self, name: str) -> SuiteExpectation:
-        return next(e for e in self.expectations if e.name == name)
-
 
 def suites_dir(config: Config) -> Path:
     """`quality.suites_dir` (relative to conf/), default conf/suites."""
@@ -168,9 +164,7 @@ def load_suite(config: Config, spec: TableSpec) -> Suite:
     path = suites_dir(config) / spec.layer / f"{spec.name}.yaml"
     if not path.is_file():
         raise SuiteError(f"{spec.full_name}: no quality suite at {path}")
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
-    return parse_suite(data, spec, source=str(path))
+    return parse_suite(read_yaml(path), spec, source=str(path))
 
 
 def parse_suite(data: Mapping[str, Any], spec: TableSpec, source: str = "<inline>") -> Suite:

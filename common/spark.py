@@ -22,7 +22,7 @@ DELTA_CONF = {
 
 
 def is_databricks() -> bool:
-    return "DATABRICKS_RUNTIME_VERSION" in os.environ
+    return azure.on_databricks(os.environ)
 
 
 def jvm_already_launched() -> bool:
@@ -44,7 +44,7 @@ def launch_packages(config: Config | None = None) -> list[str]:
     return [delta_package(), *azure.required_packages(config)]
 
 
-def build_spark(app_name: str, config: Config, extra_packages: list[str] | None = None) -> SparkSession:
+def build_spark(app_name: str, config: Config) -> SparkSession:
     """Get or create the session for a job.
 
     On Databricks the cluster's session is used as it is (Delta is built in). Under spark-submit the
@@ -66,8 +66,7 @@ def build_spark(app_name: str, config: Config, extra_packages: list[str] | None 
     if not jvm_already_launched():
         from delta import configure_spark_with_delta_pip
 
-        packages = [*(extra_packages or []), *storage.packages]
-        builder = configure_spark_with_delta_pip(builder, extra_packages=packages)
+        builder = configure_spark_with_delta_pip(builder, extra_packages=list(storage.packages))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     if jvm_already_launched():
