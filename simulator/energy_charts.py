@@ -27,12 +27,11 @@ DAY_S = 86400
 PRICE_SWITCH_TS = 1759269600
 NOT_FOUND = {"detail": "Not Found"}
 PRICE_LICENSE = "CC BY 4.0 (creativecommons.org/licenses/by/4.0) from Bundesnetzagentur | SMARD.de"
-FAULT_KINDS = (
-    "429", "500", "timeout", "truncated_json", "unequal_arrays", "bad_value", "out_of_range", "duplicate_key",
-)  # fmt: skip
+# Faults that change the body of a 200 answer (see _corrupt), then every fault kind.
+CORRUPTIONS = ("unequal_arrays", "bad_value", "out_of_range", "duplicate_key")
+FAULT_KINDS = ("429", "500", "timeout", "truncated_json", *CORRUPTIONS)
 # The value "out_of_range" puts in the middle of a series: beyond any plausible MW, GW or EUR/MWh figure.
 OUT_OF_RANGE = 999999.0
-CORRUPTIONS = ("unequal_arrays", "bad_value", "out_of_range", "duplicate_key")
 
 TIME_ZONES = {
     "de": "Europe/Berlin", "de-lu": "Europe/Berlin", "at": "Europe/Vienna", "ch": "Europe/Zurich",
@@ -478,10 +477,10 @@ def _corrupt(endpoint: str, payload: dict[str, Any], kind: str) -> None:
         values[len(values) // 2] = "n/a"
     elif kind == "out_of_range":
         values[len(values) // 2] = OUT_OF_RANGE
-    elif endpoint == "/price":
+    elif kind == "duplicate_key" and endpoint == "/price":
         payload["unix_seconds"].append(payload["unix_seconds"][-1])
         values.append(values[-1])
-    else:
+    elif kind == "duplicate_key":
         series.append({**chosen, "data": list(values)})
 
 

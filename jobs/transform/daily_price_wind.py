@@ -36,7 +36,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         country_time_zone = run.config.time_zone(country)
         sources = [
             Source(CDC_PRICE, "bidding_zone", zone_name, zone["time_zone"]),
-            Source(CDC_PUBLIC_POWER, "country", country, zone["time_zone"]),
+            # Wind is summed per local day of the country, and a gold row joins that day's wind.
+            Source(CDC_PUBLIC_POWER, "country", country, country_time_zone),
         ]
         plan = plan_refresh(run, sources, args.full_refresh)
         if plan.is_empty:
