@@ -186,9 +186,9 @@ class Spool:
 
     def tick(self, now: float) -> None:
         """Commit a batch that is old enough, publish a file that is old enough."""
-        if self._pending and now - self._batch_started >= self.policy.commit_ms / 1000:
+        if self._pending and now >= self._batch_started + self.policy.commit_ms / 1000:
             self.commit()
-        if self._file is not None and now - self._opened_at >= self.policy.rotate_s:
+        if self._file is not None and now >= self._opened_at + self.policy.rotate_s:
             self.rotate()
 
     def next_deadline(self, now: float) -> float | None:
