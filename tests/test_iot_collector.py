@@ -460,3 +460,16 @@ def test_two_collectors_share_a_subscription_and_survive_a_sigkill(tmp_path, bro
     received = [int(m) for m in re.findall(r"received (\d+),", second.log())]
     assert received and max(received) > 0, "both collectors took a share"
     assert first.terminate() == 0 and second.terminate() == 0
+
+
+def test_far_more_than_mosquittos_default_queue_while_the_collector_is_down_all_land(
+    tmp_path, broker, collectors
+):
+    collector = collectors(broker.url())
+    collector.wait_connected()  # the broker now holds its persistent session
+    assert collector.terminate() == 0
+    messages = simulated(3.0, seed=6)[:5000]  # Mosquitto's default max_queued_messages would keep 1 000
+    publish(broker.url(), messages)
+    collector.start()
+    expected = Counter(payload for _, payload in messages)
+    wait_until(lambda: landed_payloads(tmp_path) == expected, 60, "all 5 000 queued messages to land")
