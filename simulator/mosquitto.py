@@ -132,3 +132,28 @@ class Mosquitto:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`make broker`: a local Mosquitto in the foreground until Ctrl-C."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m simulator.mosquitto", description=main.__doc__)
+    parser.add_argument("--port", type=int, default=1883)
+    parser.add_argument(
+        "--dir", type=Path, default=Path("mosquitto-local"), help="config copy and persistence"
+    )
+    args = parser.parse_args(argv)
+    require_mosquitto()
+    broker = Mosquitto(args.dir, port=args.port).start()
+    print(f"{broker.url()} (persistence in {args.dir}/mosquitto-data, log {broker.log_path})", flush=True)
+    try:
+        broker.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        broker.stop()
+
+
+if __name__ == "__main__":
+    main()
