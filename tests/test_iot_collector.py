@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import random
 import re
@@ -16,6 +17,7 @@ import time
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import fsspec
 import pytest
@@ -23,7 +25,7 @@ import pytest
 from common.config import ConfigError, load_config
 from common.iot_registry import load_registry
 from jobs.collect import spool as spool_module
-from jobs.collect.collector import BrokerSettings, CollectorSettings, backoff_delays
+from jobs.collect.collector import BrokerSettings, Collector, CollectorSettings, backoff_delays
 from jobs.collect.spool import (
     CommitPolicy,
     LandingPublisher,
@@ -473,3 +475,71 @@ def test_far_more_than_mosquittos_default_queue_while_the_collector_is_down_all_
     collector.start()
     expected = Counter(payload for _, payload in messages)
     wait_until(lambda: landed_payloads(tmp_path) == expected, 60, "all 5 000 queued messages to land")
+
+
+class FakeClient:
+    """Stands in for paho in the reconnect loop: refuses `refusals` times, then accepts."""
+
+    def __init__(self, collector, refusals: int) -> None:
+        self.collector, self.refusals = collector, refusals
+        self.acks, self.subscribed = [], []
+
+    def reconnect(self):
+        if self.refusals:
+            self.refusals -= 1
+            raise ConnectionRefusedError(111, "Connection refused")
+
+    def loop(self, timeout):
+        accepted = SimpleNamespace(is_failure=False)
+        self.collector._on_connect(self, None, SimpleNamespace(session_present=True), accepted, None)
+        return 0
+
+    def subscribe(self, topic, qos):
+        self.subscribed.append((topic, qos))
+
+    def ack(self, mid, qos):
+        self.acks.append(mid)
+
+
+def test_a_lost_connection_makes_the_batch_durable_unacknowledged_and_reconnects_with_backoff(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("MQTT_URL", "mqtt://127.0.0.1:1")
+    settings = CollectorSettings.from_config(load_config("test"), {})
+    clock = {"now": 0.0}
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        clock["now"] += seconds
+
+    spool, _, _ = make_spool(tmp_path, commit_messages=1000, commit_ms=10_000, rotate_s=3600)
+    collector = Collector(settings, spool, logging.getLogger("test"), monotonic=lambda: clock["now"],
+                          sleep=sleep, rng=random.Random(3))  # fmt: skip
+    collector.client = fake = FakeClient(collector, refusals=2)
+    spool.receive(message(1), now=0.0)
+    collector._reconnect("connection lost")
+    assert spool.committed == 1 and spool.acknowledged == 0 and fake.acks == []  # the broker sends it again
+    assert fake.subscribed == [("sensors/#", 1)] and collector.connected
+    waited = sum(sleeps)
+    # three back-offs (0.5, 1, 2 s nominal, each ±50 %) before the third attempt got through
+    assert 0.5 * 3.5 <= waited <= 1.5 * 3.5
+
+
+def test_sigterm_during_backoff_stops_at_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("MQTT_URL", "mqtt://127.0.0.1:1")
+    settings = CollectorSettings.from_config(load_config("test"), {})
+    spool, _, _ = make_spool(tmp_path)
+    clock = {"now": 0.0}
+    collector = None
+
+    def sleep(seconds):
+        clock["now"] += seconds
+        collector.request_stop()  # SIGTERM arrives during the first pause
+
+    collector = Collector(
+        settings, spool, logging.getLogger("test"), monotonic=lambda: clock["now"], sleep=sleep
+    )
+    collector.client = FakeClient(collector, refusals=100)
+    collector._reconnect("connection lost")
+    assert clock["now"] <= 0.2

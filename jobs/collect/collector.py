@@ -298,7 +298,9 @@ class Collector:
         delay = backoff_delays(self.settings.reconnect_min_s, self.settings.reconnect_max_s, self.rng)
         while not self.stopping:
             pause = delay()
-            self.sleep(pause)
+            resume = self.monotonic() + pause
+            while not self.stopping and self.monotonic() < resume:  # SIGTERM does not wait for the back-off
+                self.sleep(min(IDLE_WAIT_S, resume - self.monotonic()))
             if self.stopping:
                 return
             try:
