@@ -72,8 +72,8 @@ def publish(url: str, messages: list[tuple[str, bytes]]) -> float:
     return elapsed
 
 
-def _publish_process(url: str, n: int, offset: int, queue: multiprocessing.Queue) -> None:
-    queue.put(publish(url, payloads(n, offset)))
+def _publish_process(url: str, messages: list[tuple[str, bytes]], queue: multiprocessing.Queue) -> None:
+    queue.put(publish(url, messages))
 
 
 # --- the ceiling ---------------------------------------------------------------------------------------
@@ -199,8 +199,10 @@ def bench_live(broker: Mosquitto, workdir: Path, n: int, publishers: int) -> dic
     run.start()
     queue: multiprocessing.Queue = multiprocessing.Queue()
     share = n // publishers
-    processes = [multiprocessing.Process(target=_publish_process,
-                                         args=(broker.url(), share, i * share, queue))
+    # Made before the clock starts; forked children inherit them without pickling.
+    shares = [payloads(share, i * share) for i in range(publishers)]
+    processes = [multiprocessing.get_context("fork").Process(target=_publish_process,
+                                                             args=(broker.url(), shares[i], queue))
                  for i in range(publishers)]  # fmt: skip
     started = time.monotonic()
     for process in processes:
