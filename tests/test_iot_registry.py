@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,12 @@ def test_load_refuses_a_bad_file_naming_the_file(tmp_path):
     bad.write_text(yaml.safe_dump(changed("sensors", 0, site_id="ghost")))
     with pytest.raises(ConfigError, match=re.escape(f"{bad}: sensors[0] (sensor_id 'solar-a-poa-1')")):
         load_registry(path=bad)
+
+
+def test_registry_imports_without_spark_and_spark_jobs_without_paho():
+    probe = (
+        "import sys, common.iot_registry; assert 'pyspark' not in sys.modules, 'registry pulled in pyspark'; "
+        "import jobs.cdc.public_power, jobs.transform.daily_production_trend; "
+        "assert not [m for m in sys.modules if m.startswith('paho')], 'a Spark job pulled in paho'"
+    )
+    subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1], check=True)
