@@ -458,6 +458,8 @@ def test_two_collectors_share_a_subscription_and_survive_a_sigkill(tmp_path, bro
     publisher.join(60)
     expected = Counter(payload for _, payload in messages)
     wait_until(lambda: all_landed(tmp_path, expected), 60, "every message to land")
+    first_deliveries = Counter(payload_of(json.dumps(r)) for r in landed_records(tmp_path) if not r["dup"])
+    assert max(first_deliveries.values()) == 1  # copies are redeliveries of un-acknowledged messages
     assert "subscribed to $share/lake/sensors/#" in second.log()
     received = [int(m) for m in re.findall(r"received (\d+),", second.log())]
     assert received and max(received) > 0, "both collectors took a share"
