@@ -36,6 +36,9 @@ help:
 	@echo "make lint   - ruff"
 	@echo "make bench  - time every job on BENCH_DAYS=90 days of simulated data, then a daily run"
 	@echo "make quality-docs - Great Expectations Data Docs of the latest quality runs: OUT=dir (default build/quality-docs)"
+	@echo "make app    - the analysts' Streamlit app on 127.0.0.1:PORT (default 8501) over ENV's lakehouse"
+	@echo "make report - one self-contained HTML report: ENV=… OUT=file START=… END=… (prints the path last)"
+	@echo "make sql Q=<name> ARGS='--param value' - run sql/<name>.sql with Spark SQL over ENV's tables"
 
 $(STAMP):
 	@scripts/require-java
@@ -70,6 +73,23 @@ bench: $(STAMP)  ## time every job: a backfill of BENCH_DAYS days, then a daily 
 .PHONY: quality-docs
 quality-docs: $(STAMP)  ## GX Data Docs of each table's latest run in quality/results, into OUT (default build/quality-docs)
 	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(PY) -m common.quality_docs $(if $(OUT),--out $(OUT))
+
+# --- For analysts (README "For analysts") ---
+PORT ?= 8501
+Q ?=
+ARGS ?=
+.PHONY: app report sql
+app: $(STAMP)  ## Streamlit binds 127.0.0.1 only
+	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(VENV)/bin/streamlit run app/main.py --server.address 127.0.0.1 \
+		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+report: $(STAMP)  ## the last line printed is the report's path
+	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(PY) -m app.report $(if $(OUT),--out $(OUT)) \
+		$(if $(START),--start $(START)) $(if $(END),--end $(END))
+
+sql: $(STAMP)
+	@test -n "$(Q)" || { echo "make sql Q=<name> [ARGS='--param value ...']; queries: $$(ls sql | sed 's/\.sql$$//' | tr '\n' ' ')"; exit 2; }
+	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(PY) -m common.sql $(Q) $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

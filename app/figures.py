@@ -41,26 +41,23 @@ TYPE_COLOURS = {
 }
 
 
-def _finish(fig: go.Figure, title: str, source: str, height: int = 460) -> go.Figure:
+def _finish(fig: go.Figure, title: str, source: str, height: int = 480) -> go.Figure:
+    """Shared look: title with the data source as its subtitle, legend above the plot area."""
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left"},
+        title={
+            "text": title,
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 0.97,
+            "yanchor": "top",
+            "subtitle": {"text": source, "font": {"size": 11, "color": "#666"}},
+        },
         template=TEMPLATE,
         font={"family": FONT, "size": 13},
         height=height,
-        margin={"l": 70, "r": 30, "t": 70, "b": 90},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0},
+        margin={"l": 70, "r": 30, "t": 110, "b": 60},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0, "xanchor": "left"},
         hovermode="closest",
-    )
-    fig.add_annotation(
-        text=source,
-        xref="paper",
-        yref="paper",
-        x=1,
-        y=1.02,
-        xanchor="right",
-        yanchor="bottom",
-        showarrow=False,
-        font={"size": 11, "color": "#666"},
     )
     return fig
 
@@ -113,8 +110,9 @@ def price_vs_wind(df: pd.DataFrame, zone: str, tz: str) -> go.Figure:
             marker={
                 "size": 10,
                 "color": data["negative_price_hours"],
-                "colorscale": "Blues",
+                "colorscale": [[0, "#9ecae1"], [1, "#08306b"]],
                 "cmin": 0,
+                "cmax": max(1.0, float(data["negative_price_hours"].max() or 0)),
                 "line": {"width": 1, "color": "#1259a8"},
                 "colorbar": {"title": {"text": "Negative-price<br>hours"}},
             },
@@ -174,6 +172,7 @@ def intraday_price_wind(
     total = with_local_time(total, "ts_utc", tz).sort_values("ts_utc")
     instants = pd.concat([total[["ts_utc", "local_time"]], price[["ts_utc", "local_time"]]])
     instants = instants.drop_duplicates("ts_utc").sort_values("ts_utc")
+    labels = list(instants["local_time"].dt.strftime("%H:%M %Z"))
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_scatter(
         x=total["local_time"].dt.strftime("%H:%M %Z"),
@@ -197,11 +196,14 @@ def intraday_price_wind(
         title_text=f"Local time on {day} ({tz})",
         type="category",
         categoryorder="array",
-        categoryarray=list(instants["local_time"].dt.strftime("%H:%M %Z")),
-        nticks=13,
+        categoryarray=labels,
+        tickvals=labels[::8],  # every second hour
+        tickangle=0,
     )
     fig.update_yaxes(title_text="Day-ahead price (EUR/MWh)", secondary_y=False)
-    fig.update_yaxes(title_text="Wind power (GW)", secondary_y=True, rangemode="tozero", showgrid=False)
+    fig.update_yaxes(
+        title_text="Wind power (GW)", secondary_y=True, rangemode="tozero", showgrid=False, tickmode="auto"
+    )
     return _finish(fig, f"Intraday price and wind — {zone}, local day {day}", ENERGY_CHARTS_SOURCE)
 
 
@@ -221,6 +223,9 @@ def underperformance_heatmap(df: pd.DataFrame, production_type: str, tz: str) ->
         subplot_titles=("Capacity factor", "Expected capacity factor (28-day slot mean)"),
     )
     slots = [slot_label(s) for s in range(48)]
+    # One colour scale for both panels, up to the highest value shown (solar rarely passes 0.3).
+    top = data[["capacity_factor", "expected_cf"]].max().max()
+    top = 1.0 if pd.isna(top) else max(0.05, float(top))
     for col, column in enumerate(("capacity_factor", "expected_cf"), start=1):
         grid = data.pivot_table(
             index="slot", columns="local_day", values=column, aggfunc="mean", dropna=False
@@ -230,9 +235,6 @@ def underperformance_heatmap(df: pd.DataFrame, production_type: str, tz: str) ->
             x=list(grid.columns),
             y=list(grid.index),
             z=grid.to_numpy(),
-            zmin=0,
-            zmax=1,
-            colorscale="YlGnBu",
             coloraxis="coloraxis",
             row=1,
             col=col,
@@ -242,7 +244,7 @@ def underperformance_heatmap(df: pd.DataFrame, production_type: str, tz: str) ->
         coloraxis={
             "colorscale": "YlGnBu",
             "cmin": 0,
-            "cmax": 1,
+            "cmax": top,
             "colorbar": {"title": {"text": "share of<br>installed"}},
         }
     )

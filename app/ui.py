@@ -3,6 +3,7 @@ the "not loaded yet" panel a page shows instead of a chart when its table has no
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import date
 
@@ -16,10 +17,15 @@ MARKET_JOBS = "`make run` (or `make demo`)"
 IOT_JOBS = "the IoT jobs (`make run-iot`)"
 
 
-@st.cache_resource
 def config() -> Config:
     """The environment's settings ($LAKEHOUSE_ENV, $LAKEHOUSE_ROOT; `make app ENV=…`)."""
-    return load_config()
+    return _config(os.environ.get("LAKEHOUSE_ENV"), os.environ.get("LAKEHOUSE_ROOT"))
+
+
+@st.cache_resource
+def _config(env: str | None, root: str | None) -> Config:
+    # Keyed by the variables it reads, so a changed environment (tests, a restarted app) is seen.
+    return load_config(env)
 
 
 def lakehouse() -> Lakehouse:
@@ -52,12 +58,12 @@ def not_loaded(full_name: str, path: str, written_by: str) -> None:
     st.info(
         f"**{full_name} is not loaded yet.** There is no Delta table at `{path}`. "
         f"It is written by {written_by}; this page shows it once that has run.",
-        icon="⏳",
+        icon=":material/hourglass_empty:",
     )
 
 
 def no_rows(what: str) -> None:
-    st.warning(f"No rows of {what} for this selection.", icon="🔎")
+    st.warning(f"No rows of {what} for this selection.", icon=":material/search_off:")
 
 
 def day_range(days: pd.Series, label: str, key: str) -> tuple[date, date]:
@@ -72,4 +78,4 @@ def day_range(days: pd.Series, label: str, key: str) -> tuple[date, date]:
 
 
 def chart(fig) -> None:
-    st.plotly_chart(fig, use_container_width=True, config={"displaylogo": False})
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})

@@ -21,7 +21,7 @@ def utc(*args: int) -> datetime:
 
 
 def source_of(fig) -> str:
-    return " ".join(a.text for a in fig.layout.annotations if a.text.startswith("Source"))
+    return fig.layout.title.subtitle.text
 
 
 def values(trace, axis: str = "y") -> list:

@@ -27,7 +27,7 @@ if results is not None:
     if failed.empty:
         st.success("The latest run of every checked table passed all its expectations.")
     else:
-        st.dataframe(failed, use_container_width=True, hide_index=True)
+        st.dataframe(failed, width="stretch", hide_index=True)
 
 st.subheader("Quarantined rows by reason")
 house = ui.lakehouse()
@@ -36,7 +36,12 @@ for spec in QUARANTINE_TABLES:
     if house.version(spec.full_name) is not None:
         quarantines[spec.full_name] = ui.table(spec.full_name, columns=["reason"])
 counts = frames.quarantine_reason_counts(quarantines)
-if counts.empty:
+if not quarantines:
+    st.info(
+        "No quarantine table is loaded yet: no job has held back a row in this lakehouse.",
+        icon=":material/hourglass_empty:",
+    )
+elif counts.empty:
     st.success("No row is held in quarantine.")
 else:
     ui.chart(figures.quarantine_by_reason(counts))

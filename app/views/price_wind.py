@@ -27,11 +27,8 @@ if zones is not None:
     if shown.empty:
         ui.no_rows("gold/daily_price_wind")
     else:
-        left, right = st.columns(2)
-        with left:
-            ui.chart(figures.price_vs_wind(shown, zone, tz))
-        with right:
-            ui.chart(figures.price_wind_correlations(shown, zone, tz))
+        ui.chart(figures.price_vs_wind(shown, zone, tz))
+        ui.chart(figures.price_wind_correlations(shown, zone, tz))
 
         days = sorted(shown["date"].unique(), reverse=True)
         day = st.selectbox(
@@ -56,6 +53,4 @@ if zones is not None:
             )
             ui.chart(figures.intraday_price_wind(prices, power, wind_series, zone, f"{day:%Y-%m-%d}", tz))
         with st.expander("Daily values"):
-            st.dataframe(
-                shown.drop(columns=["run_id", "computed_at"]), use_container_width=True, hide_index=True
-            )
+            st.dataframe(shown.drop(columns=["run_id", "computed_at"]), width="stretch", hide_index=True)

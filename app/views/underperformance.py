@@ -48,4 +48,4 @@ if keys is not None:
                 "performance_ratio",
                 "price_eur_mwh",
             ]
-            st.dataframe(shown.loc[flagged, columns], use_container_width=True, hide_index=True)
+            st.dataframe(shown.loc[flagged, columns], width="stretch", hide_index=True)

@@ -18,7 +18,7 @@ house = ui.lakehouse()
 listing = frames.catalogue_tables(ALL_TABLES, {s.full_name: house.version(s.full_name) for s in ALL_TABLES})
 listing.insert(1, "SQL name", [s.sql_name for s in ALL_TABLES])
 listing["loaded"] = listing["version"].notna()
-st.dataframe(listing, use_container_width=True, hide_index=True)
+st.dataframe(listing, width="stretch", hide_index=True)
 
 names = [s.full_name for s in ALL_TABLES]
 chosen = st.selectbox("Table", names, index=names.index("gold/daily_production_trend"), key="table")
@@ -28,4 +28,4 @@ st.markdown(
     + (f" · partitioned by `{', '.join(spec.partition_by)}`" if spec.partition_by else "")
     + f"  \nPath: `{house.path(spec.full_name)}`"
 )
-st.dataframe(frames.catalogue_columns(spec), use_container_width=True, hide_index=True)
+st.dataframe(frames.catalogue_columns(spec), width="stretch", hide_index=True)

@@ -24,5 +24,5 @@ if countries is not None:
         with st.expander("Daily values (MWh)"):
             st.dataframe(
                 shown.pivot_table(index="date", columns="production_type", values="energy_mwh").round(1),
-                use_container_width=True,
+                width="stretch",
             )
