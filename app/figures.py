@@ -93,7 +93,11 @@ def production_trend(df: pd.DataFrame, country: str, tz: str) -> go.Figure:
     fig.update_layout(barmode="relative", bargap=0.15)
     fig.update_xaxes(title_text=_local_day_title(tz))
     fig.update_yaxes(title_text="Net production per day (GWh)")
-    return _finish(fig, f"Daily net production by type — {country.upper()}", ENERGY_CHARTS_SOURCE, 560)
+    fig = _finish(fig, f"Daily net production by type — {country.upper()}", ENERGY_CHARTS_SOURCE, 600)
+    # A country has a dozen or more types: a column on the right keeps the legend off the bars.
+    return fig.update_layout(
+        legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top"}
+    )
 
 
 def price_vs_wind(df: pd.DataFrame, zone: str, tz: str) -> go.Figure:
@@ -443,6 +447,6 @@ def quarantine_by_reason(counts: pd.DataFrame) -> go.Figure:
     for table, rows in counts.groupby("table", sort=True):
         fig.add_bar(y=rows["reason"], x=rows["rows"], name=table, orientation="h")
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text="Quarantined rows")
+    fig.update_xaxes(title_text="Quarantined rows", tickformat=",d", rangemode="tozero")
     fig.update_yaxes(title_text="Reason (failed expectation)", automargin=True)
     return _finish(fig, "Quarantined rows by reason", LAKEHOUSE_SOURCE, max(320, 160 + 40 * len(counts)))

@@ -126,13 +126,13 @@ def iot_sections(house: Lakehouse, days: DayRange) -> list[Section]:
     return [sensors, solar]
 
 
-def quality_section(house: Lakehouse, days: DayRange) -> Section:
+def quality_section(house: Lakehouse) -> Section:
     section = Section("Data quality")
     try:
         daily = house.read("gold/data_quality_daily")
-        shown = daily.loc[days.mask(daily["date"])] if days.start or days.end else daily
-        if not shown.empty:
-            section.figures.append(figures.quality_scores(shown))
+        # Days the checks ran, not days of data: the whole log, whatever range the report covers.
+        if not daily.empty:
+            section.figures.append(figures.quality_scores(daily))
     except TableNotLoaded as error:
         section.notes.append(_not_loaded(error))
     quarantines = {}
@@ -204,7 +204,7 @@ def build_report(config: Config, days: DayRange, generated_at: datetime) -> str:
     sections = [
         *market_sections(house, config, days),
         *iot_sections(house, days),
-        quality_section(house, days),
+        quality_section(house),
     ]
     return render(sections, days, house.root, generated_at)
 
