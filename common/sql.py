@@ -66,10 +66,14 @@ def load_query(name: str, sql_dir: Path = SQL_DIR) -> Query:
     text = path.read_text()
     header = [line for line in text.splitlines() if line.startswith("--")]
     defaults: dict[str, str | None] = {}
-    question, used = "", ()
+    question, used, in_question = "", (), False
     for line in header:
         if line.startswith("-- Question:"):
-            question = line.removeprefix("-- Question:").strip()
+            question, in_question = line.removeprefix("-- Question:").strip(), True
+        elif in_question and line.startswith("--   "):  # the question's continuation lines
+            question += " " + line.removeprefix("--").strip()
+        else:
+            in_question = False
         if match := _PARAMETER.match(line):
             default = match.group(3)
             defaults[match.group(1)] = None if match.group(4) else ("" if default == "empty" else default)
@@ -121,14 +125,20 @@ def run_query(spark: SparkSession, config: Config, name: str, given: Mapping[str
 
 def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, dict[str, str]]:
     parser = argparse.ArgumentParser(
-        prog="make sql", description="Run a query of sql/: make sql Q=<name> ARGS='--param value ...'"
+        prog="make sql",
+        description="Run a query of sql/: make sql Q=<name> ARGS='--param value ...'",
+        add_help=False,  # --help is the query's own: its question and parameters
     )
     parser.add_argument("query", help=f"one of {available_queries()}")
     parser.add_argument("--env", default=None, help="conf/<env> (default $LAKEHOUSE_ENV or local)")
     parser.add_argument("--rows", type=int, default=200, help="rows to print at most (default 200)")
     args, rest = parser.parse_known_args(argv)
     query = load_query(args.query)
-    params = argparse.ArgumentParser(prog=f"make sql Q={args.query}", description=query.question)
+    params = argparse.ArgumentParser(
+        prog=f"make sql Q={args.query}",
+        description=query.question,
+        epilog="Also: --env <conf env>, --rows <n> (default 200).",
+    )
     for name, default in query.defaults.items():
         params.add_argument(
             f"--{name.replace('_', '-')}",

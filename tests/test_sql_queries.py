@@ -25,7 +25,7 @@ def test_every_query_documents_its_question_parameters_columns_and_tables():
     ]
     for name in names:
         query = sql.load_query(name)
-        assert query.question and query.defaults and query.tables, name
+        assert "?" in query.question and query.defaults and query.tables, name
         text = query.text
         assert "-- Columns:" in text, name
         for parameter in query.defaults:
