@@ -20,24 +20,20 @@ SPARK_SUBMIT = PYSPARK_PYTHON=$(abspath $(PY)) PYSPARK_DRIVER_PYTHON=$(abspath $
 	$(VENV)/bin/spark-submit \
 	--packages "$$(LAKEHOUSE_ENV=$(ENV) $(PY) -c 'from common.spark import launch_packages; print(",".join(launch_packages()))')" \
 	--driver-memory 2g --conf spark.log.level=WARN
-DATES = $(if $(START),--start $(START)) $(if $(END),--end $(END))
-# Every job in run order, each with the scope it takes (country, bidding zone or none).
-PIPELINE_JOBS = \
-	jobs/staging/public_power.py:country jobs/staging/price.py:zone jobs/staging/installed_power.py:country \
-	jobs/cdc/public_power.py:country jobs/cdc/price.py:zone jobs/cdc/installed_power.py:country \
-	jobs/transform/daily_production_trend.py:country jobs/transform/daily_price_wind.py:zone \
-	jobs/transform/underperformance_features.py:country jobs/transform/data_quality_daily.py:none
+PIPELINE ?= energy_charts
 
 .PHONY: help bootstrap demo test run lint bench clean
 help:
 	@echo "make demo   - run the pipeline offline against the local Energy-Charts simulator"
 	@echo "make test   - run the test suite"
 	@echo "make run    - run every job in order: COUNTRY=de BZN=DE-LU START=YYYY-MM-DD END=YYYY-MM-DD ENV=local"
+	@echo "             (PIPELINE=energy_charts: a pipeline of jobs/registry.py; FULL_REFRESH=1 rebuilds gold)"
 	@echo "make lint   - ruff"
 	@echo "make bench  - time every job on BENCH_DAYS=90 days of simulated data, then a daily run"
 	@echo "make quality-docs - Great Expectations Data Docs of the latest quality runs: OUT=dir (default build/quality-docs)"
 	@echo "make app    - the analysts' Streamlit app on 127.0.0.1:PORT (default 8501) over ENV's lakehouse"
 	@echo "make report - one self-contained HTML report: ENV=… OUT=file START=… END=… (prints the path last)"
+	@echo "make catalog - docs/catalog.md: every table, key, partitioning, columns, SQL name and lineage"
 	@echo "make sql Q=<name> ARGS='--param value' - run sql/<name>.sql with Spark SQL over ENV's tables"
 
 $(STAMP):
@@ -56,15 +52,14 @@ TEST_WORKERS ?= 2
 test: $(STAMP)  ## whole test files per worker, so module fixtures (e2e baselines) are built once
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
+# The jobs, their order and arguments come from the job registry (jobs/registry.py).
 run: $(STAMP)
-	@set -e; for entry in $(PIPELINE_JOBS); do \
-		job=$${entry%%:*}; scope="--country $(COUNTRY)"; \
-		if [[ $${entry##*:} == zone ]]; then scope="--bidding-zone $(BZN)"; fi; \
-		if [[ $${entry##*:} == none ]]; then scope=""; fi; \
-		extra=""; if [[ $$job == jobs/transform/* && -n "$(FULL_REFRESH)" ]]; then extra="--full-refresh"; fi; \
-		echo ">>> $$job $$scope $(DATES) $$extra"; \
-		$(SPARK_SUBMIT) $$job $$scope $(DATES) $$extra; \
-	done
+	@set -e; jobs="$$($(PY) -m jobs.registry --pipeline $(PIPELINE) --country $(COUNTRY) --bidding-zone $(BZN) \
+		--start='$(START)' --end='$(END)' $(if $(FULL_REFRESH),--full-refresh))"; \
+	while read -r job args; do \
+		echo ">>> $$job $$args"; \
+		$(SPARK_SUBMIT) $$job $$args < /dev/null; \
+	done <<< "$$jobs"
 
 BENCH_DAYS ?= 90
 bench: $(STAMP)  ## time every job: a backfill of BENCH_DAYS days, then a daily incremental run
@@ -72,13 +67,16 @@ bench: $(STAMP)  ## time every job: a backfill of BENCH_DAYS days, then a daily 
 
 .PHONY: quality-docs
 quality-docs: $(STAMP)  ## GX Data Docs of each table's latest run in quality/results, into OUT (default build/quality-docs)
-	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(PY) -m common.quality_docs $(if $(OUT),--out $(OUT))
+	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(PY) scripts/quality_docs.py $(if $(OUT),--out $(OUT))
 
 # --- For analysts (README "For analysts") ---
 PORT ?= 8501
 Q ?=
 ARGS ?=
-.PHONY: app report sql
+.PHONY: app report sql catalog
+catalog: $(STAMP)  ## docs/catalog.md from schemas/ and the job registry
+	PYTHONPATH=$(CURDIR) $(PY) -m schemas --out docs/catalog.md
+
 app: $(STAMP)  ## Streamlit binds 127.0.0.1 only
 	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(VENV)/bin/streamlit run app/main.py --server.address 127.0.0.1 \
 		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false

@@ -19,7 +19,7 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from common.config import Config
-from common.tables import conform, ensure_table, key_condition, last_operation_metrics, partition_predicate
+from common.tables import conform, ensure_table, key_condition, merge_metrics, partition_predicate
 from schemas.spec import TableSpec
 
 NULL_TOKEN = "\u2205"  # stands for null inside record_hash, so null and "" hash differently
@@ -70,7 +70,7 @@ def merge_cdc(spark: SparkSession, config: Config, spec: TableSpec, batch_df: Da
     newer = "s.fetched_at > t.fetched_at"
     condition = f"{partition_predicate(batch_df, spec)} AND {key_condition(spec.keys)}"
     revision = {c: f"s.{c}" for c in (*value_columns, "fetched_at", "record_hash", "updated_at")}
-    (
+    return merge_metrics(
         table.alias("t")
         .merge(batch_df.alias("s"), condition)
         .whenMatchedUpdate(
@@ -88,4 +88,3 @@ def merge_cdc(spark: SparkSession, config: Config, spec: TableSpec, batch_df: Da
         .whenNotMatchedInsert(values={c: f"s.{c}" for c in spec.column_names})
         .execute()
     )
-    return last_operation_metrics(table)

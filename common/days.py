@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from common.tables import any_of
+from common.columns import any_of
 
 
 def local_midnight_utc(day: date, time_zone: str) -> datetime:

@@ -16,6 +16,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from schemas.energy_charts import required_payload_keys
+
 if TYPE_CHECKING:
     from common.config import Config
 
@@ -66,6 +68,8 @@ def split_windows(start: date, end: date, days: int) -> list[tuple[date, date]]:
 
 
 # --- response checks: each raises ValueError naming the problem ---------------------------------------
+# The one contract of a response's shape: checked here, before anything lands, with the keys of the
+# payload schemas (schemas/energy_charts.py) the parsers read the bodies with.
 
 
 def _require_keys(payload: Any, *keys: str) -> None:
@@ -117,13 +121,13 @@ def _check_unix_seconds(payload: dict[str, Any]) -> int:
 
 def check_public_power(payload: Any) -> None:
     """Raise ValueError unless `payload` is a well-formed /public_power response."""
-    _require_keys(payload, "unix_seconds", "production_types")
+    _require_keys(payload, *required_payload_keys("/public_power"))
     _check_series(payload, _check_unix_seconds(payload), "timestamps")
 
 
 def check_price(payload: Any) -> None:
     """Raise ValueError unless `payload` is a well-formed /price response."""
-    _require_keys(payload, "unix_seconds", "price", "unit")
+    _require_keys(payload, *required_payload_keys("/price"))
     _check_values("price", payload["price"], _check_unix_seconds(payload), "timestamps")
     if not isinstance(payload["unit"], str):
         raise ValueError(f"unit is not a string: {payload['unit']!r}")
@@ -131,7 +135,7 @@ def check_price(payload: Any) -> None:
 
 def check_installed_power(payload: Any) -> None:
     """Raise ValueError unless `payload` is a well-formed /installed_power response."""
-    _require_keys(payload, "time", "production_types")
+    _require_keys(payload, *required_payload_keys("/installed_power"))
     labels = payload["time"]
     if not isinstance(labels, list):
         raise ValueError("time is not a list")

@@ -1,18 +1,27 @@
-"""Incremental consumption of cdc tables' Change Data Feeds: which local days changed since the
-versions a consumer last processed, and the bookkeeping of those versions in `ops/cdf_offsets`."""
+"""The skeleton every incremental gold job runs: plan from the Change Data Feeds of its sources which
+units of recompute (e.g. local days) changed since the versions it last consumed, read only the units
+its windows need, transform, check with the quality gate, write (merge, or one `replaceWhere` commit
+for a full rebuild) and record the consumed versions in `ops/cdf_offsets`.
+
+A gold job declares a `GoldJob`: its target, its scope, its `Source`s (each with its unit and its
+reach) and its transform; `refresh` does the rest."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import Any, ClassVar
 
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from common import tables
+from common import quality, tables
+from common.columns import local_date, with_audit
+from common.days import filter_local_days
 from common.log import get_logger
 from common.runs import JobRun
 from schemas import CDF_OFFSETS
@@ -21,42 +30,116 @@ from schemas.spec import TableSpec
 log = get_logger("incremental")
 
 
+class Unit(ABC):
+    """The unit of recompute of a source or a gold table: how a row maps onto it (`of`), how to keep
+    the rows of some units (`filter`), and its `step` (a reach of n units spans n steps)."""
+
+    step: ClassVar[timedelta]
+
+    @abstractmethod
+    def of(self) -> Column:
+        """The unit each row belongs to."""
+
+    @abstractmethod
+    def filter(self, df: DataFrame, units: Collection[Any]) -> DataFrame:
+        """The rows of `df` that belong to one of `units`."""
+
+    def expand(self, units: Iterable[Any], before: int = 0, after: int = 0) -> set[Any]:
+        """Each unit together with `before` units before it and `after` units after it."""
+        return {u + self.step * k for u in units for k in range(-before, after + 1)}
+
+
+@dataclass(frozen=True)
+class LocalDays(Unit):
+    """Local calendar days in `time_zone` of a UTC timestamp column; reads prune the UTC-month
+    partition column when there is one."""
+
+    time_zone: str
+    ts_column: str = "ts_utc"
+    month_column: str | None = "ts_month"
+    step: ClassVar[timedelta] = timedelta(days=1)
+
+    def of(self) -> Column:
+        return local_date(self.ts_column, self.time_zone)
+
+    def filter(self, df: DataFrame, units: Collection[date]) -> DataFrame:
+        return filter_local_days(df, units, self.time_zone, self.ts_column, self.month_column)
+
+
+@dataclass(frozen=True)
+class Dates(Unit):
+    """Rows that carry their day in a date column (e.g. gold `date`)."""
+
+    column: str = "date"
+    step: ClassVar[timedelta] = timedelta(days=1)
+
+    def of(self) -> Column:
+        return F.col(self.column)
+
+    def filter(self, df: DataFrame, units: Collection[date]) -> DataFrame:
+        return df.filter(F.col(self.column).isin(sorted(units)))
+
+
 @dataclass(frozen=True)
 class Source:
-    """One cdc table a gold job consumes, sliced to one scope (a country, a bidding zone)."""
+    """One cdc table a gold job consumes, sliced to one scope (a country, a bidding zone; no
+    `scope_column` means the whole table).
+
+    `unit` maps its changed rows onto units of recompute; `reach` is how many units after a changed
+    unit the gold rows move (a trailing window over n units reaches n - 1 later ones), and so how many
+    units before a written unit must be read. A `rebuild_on_change` source (e.g. installed capacity,
+    which reaches every later month) rebuilds the scope when it changes and is always read whole."""
 
     spec: TableSpec
-    scope_column: str
-    scope: str
-    time_zone: str  # changed rows are mapped to local days in this zone
-    ts_column: str = "ts_utc"
-    # Any change of this source rebuilds the whole scope (e.g. installed capacity, which reaches
-    # every later month).
+    scope_column: str | None
+    scope: str | None
+    unit: Unit | None = None
+    reach: int = 0
     rebuild_on_change: bool = False
+
+    def __post_init__(self) -> None:
+        if self.unit is None and not self.rebuild_on_change:
+            raise ValueError(f"{self.spec.full_name}: an incremental source needs a unit of recompute")
+        if self.reach < 0:
+            raise ValueError(f"{self.spec.full_name}: reach must be 0 or more units, not {self.reach}")
+        if (self.scope_column is None) != (self.scope is None):
+            raise ValueError(f"{self.spec.full_name}: give both scope_column and scope, or neither")
+
+    @property
+    def name(self) -> str:
+        return self.spec.full_name
+
+    @property
+    def offset_scope(self) -> str:
+        """The scope as ops/cdf_offsets records it ('*': the whole table)."""
+        return self.scope if self.scope is not None else "*"
+
+    def in_scope(self, df: DataFrame) -> DataFrame:
+        return df if self.scope_column is None else df.filter(F.col(self.scope_column) == self.scope)
 
 
 @dataclass(frozen=True)
 class RefreshPlan:
-    """What a gold job must recompute: everything (`full`) or the local days whose source rows
-    changed, per source, up to the source versions in `versions`."""
+    """What a gold job must recompute: everything (`full`) or the units whose source rows changed,
+    per source, up to the source versions in `versions`."""
 
     versions: dict[str, int]
     full: bool
-    changed_days: dict[str, frozenset[date]] = field(default_factory=dict)
+    changed: dict[str, frozenset[Any]] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
-        return not self.full and not any(self.changed_days.values())
+        return not self.full and not any(self.changed.values())
 
-    def days(self, source: Source) -> frozenset[date]:
-        return self.changed_days.get(source.spec.full_name, frozenset())
+    def units(self, source: Source) -> frozenset[Any]:
+        return self.changed.get(source.name, frozenset())
 
 
 def read_offset(run: JobRun, source: Source) -> int | None:
     rows = (
         run.read(CDF_OFFSETS)
-        .filter((F.col("consumer") == run.job) & (F.col("source_table") == source.spec.full_name))
-        .filter(F.col("scope") == source.scope)
+        .filter((F.col("consumer") == run.job) & (F.col("source_table") == source.name))
+        .filter(F.col("scope") == source.offset_scope)
         .select("version")
         .collect()
     )
@@ -67,9 +150,9 @@ def save_offsets(run: JobRun, sources: Sequence[Source], plan: RefreshPlan) -> N
     rows = [
         {
             "consumer": run.job,
-            "source_table": s.spec.full_name,
-            "scope": s.scope,
-            "version": plan.versions[s.spec.full_name],
+            "source_table": s.name,
+            "scope": s.offset_scope,
+            "version": plan.versions[s.name],
             "run_id": run.run_id,
             "updated_at": run.started_at,
         }
@@ -86,56 +169,106 @@ def save_offsets(run: JobRun, sources: Sequence[Source], plan: RefreshPlan) -> N
 
 def changes(run: JobRun, source: Source, from_version: int, to_version: int) -> DataFrame:
     """Rows of the source's scope inserted or updated (post-images) in from_version … to_version."""
-    return (
+    return source.in_scope(
         tables.read_changes(run.spark, run.config, source.spec, from_version, to_version)
-        .filter(F.col(source.scope_column) == source.scope)
-        .filter(F.col("_change_type") != "update_preimage")
-    )
+    ).filter(F.col("_change_type") != "update_preimage")
 
 
-def changed_days(run: JobRun, source: Source, from_version: int, to_version: int) -> frozenset[date]:
-    """Local days of the rows inserted or updated in versions from_version … to_version."""
+def changed_units(run: JobRun, source: Source, from_version: int, to_version: int) -> frozenset[Any]:
+    """The units (e.g. local days) of the rows inserted or updated in versions from_version … to_version."""
+    assert source.unit is not None  # Source refuses an incremental source without one
     changed = changes(run, source, from_version, to_version)
-    local_date = F.to_date(F.from_utc_timestamp(source.ts_column, source.time_zone))
-    return frozenset(row["day"] for row in changed.select(local_date.alias("day")).distinct().collect())
+    rows = changed.select(source.unit.of().alias("unit")).distinct().collect()
+    return frozenset(row["unit"] for row in rows)
 
 
 def plan_refresh(run: JobRun, sources: Sequence[Source], full_refresh: bool) -> RefreshPlan:
     """Plan from the Change Data Feeds; a consumer without a recorded version of some source, or
     whose rebuild-on-change source changed, rebuilds fully."""
-    versions = {s.spec.full_name: tables.current_version(run.spark, run.config, s.spec) for s in sources}
-    offsets = {s.spec.full_name: read_offset(run, s) for s in sources}
+    versions = {s.name: tables.current_version(run.spark, run.config, s.spec) for s in sources}
+    offsets = {s.name: read_offset(run, s) for s in sources}
     full = full_refresh or any(offset is None for offset in offsets.values())
-    days: dict[str, frozenset[date]] = {}
+    units: dict[str, frozenset[Any]] = {}
     for source in sources if not full else ():
-        name, last = source.spec.full_name, offsets[source.spec.full_name]
+        name, last = source.name, offsets[source.name]
         if last >= versions[name]:
             continue
         try:
             if source.rebuild_on_change:
                 full = full or changes(run, source, last + 1, versions[name]).limit(1).count() > 0
             else:
-                days[name] = changed_days(run, source, last + 1, versions[name])
+                units[name] = changed_units(run, source, last + 1, versions[name])
         except (PySparkException, Py4JJavaError) as exc:
             # E.g. the change files since the last run were vacuumed away: rebuild rather than guess.
             log.warning("%s: cannot read the change feed of %s from v%s (%s); rebuilding fully",
                         run.job, name, last + 1, str(exc).splitlines()[0])  # fmt: skip
             full = True
     if full:
-        log.info(
-            "%s: full rebuild of %s", run.job, ", ".join(f"{s.spec.full_name}[{s.scope}]" for s in sources)
-        )
+        log.info("%s: full rebuild of %s", run.job, ", ".join(f"{s.name}[{s.offset_scope}]" for s in sources))
         return RefreshPlan(versions=versions, full=True)
-    log.info("%s: changed local days %s", run.job, {name: sorted(d) for name, d in days.items()})
-    return RefreshPlan(versions=versions, full=False, changed_days=days)
+    log.info("%s: changed units %s", run.job, {name: sorted(u) for name, u in units.items()})
+    return RefreshPlan(versions=versions, full=False, changed=units)
 
 
-def write_refresh(run: JobRun, spec: TableSpec, gold_df: DataFrame, plan: RefreshPlan, scope: Source) -> None:
+@dataclass(frozen=True)
+class GoldJob:
+    """What an incremental gold job declares; `refresh` runs it.
+
+    `transform` gets one DataFrame per source, in the order of `sources`, each already sliced to its
+    scope and (on an incremental run) to the units it needs, and returns the gold rows without the
+    audit columns. `rows_unit` maps those rows onto the units written. `scope` (column -> value) is
+    the slice of the target a full rebuild replaces; empty means the whole table."""
+
+    target: TableSpec
+    scope: Mapping[str, str]
+    sources: Sequence[Source]
+    transform: Callable[..., DataFrame]
+    rows_unit: Unit
+
+    def write_units(self, plan: RefreshPlan) -> set[Any] | None:
+        """The units to recompute: each changed unit and the `reach` units after it; None for all."""
+        if plan.full:
+            return None
+        return {
+            unit
+            for s in self.sources
+            if not s.rebuild_on_change
+            for unit in s.unit.expand(plan.units(s), after=s.reach)  # type: ignore[union-attr]
+        }
+
+    def read(self, run: JobRun, source: Source, write_units: set[Any] | None) -> DataFrame:
+        """The source's scope; on an incremental run only the units the written ones need."""
+        df = source.in_scope(run.read(source.spec))
+        if write_units is None or source.rebuild_on_change:
+            return df
+        return source.unit.filter(df, source.unit.expand(write_units, before=source.reach))  # type: ignore[union-attr]
+
+
+def refresh(run: JobRun, job: GoldJob, full_refresh: bool) -> None:
+    """plan → read → transform → keep the written units → audit → quality gate → write → offsets."""
+    plan = plan_refresh(run, job.sources, full_refresh)
+    if plan.is_empty:
+        log.info("%s: no changes in %s", run.job, ", ".join(s.name for s in job.sources))
+        run.rows_in = 0
+        return
+    write_units = job.write_units(plan)
+    gold_df = job.transform(*(job.read(run, s, write_units) for s in job.sources))
+    if write_units is not None:
+        gold_df = job.rows_unit.filter(gold_df, write_units)
+    gold_df = gold_df.transform(with_audit, run.run_id, run.started_at).transform(tables.conform, job.target)
+    gold_df = quality.gate(run, gold_df, job.target)
+    write_refresh(run, job.target, gold_df, plan, job.scope)
+    save_offsets(run, job.sources, plan)
+
+
+def write_refresh(
+    run: JobRun, spec: TableSpec, gold_df: DataFrame, plan: RefreshPlan, scope: Mapping[str, str]
+) -> None:
     """A full plan replaces the scope's rows in one commit; an incremental one merges by key."""
     if plan.full:
-        predicate = f"{scope.scope_column} = {tables.sql_literal(scope.scope)}"
+        predicate = " AND ".join(f"{c} = {tables.sql_literal(v)}" for c, v in sorted(scope.items())) or "true"
         tables.replace_where(run.spark, run.config, spec, gold_df, predicate)
         run.rows_inserted = gold_df.count()
     else:
-        run.record_merge(tables.upsert(run.spark, run.config, spec, gold_df))
+        run.record_merge(tables.upsert(run.spark, run.config, spec, gold_df), rows_in=gold_df.count())
     run.metrics.update({"source_versions": plan.versions, "full_refresh": plan.full})

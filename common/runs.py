@@ -59,12 +59,13 @@ class JobRun:
     def read(self, spec: TableSpec) -> DataFrame:
         return tables.read_table(self.spark, self.config, spec)
 
-    def record_merge(self, metrics: dict[str, int]) -> None:
-        """Take the row counts of a Delta MERGE into the run record."""
+    def record_merge(self, metrics: dict[str, int], rows_in: int) -> None:
+        """Take the row counts of a Delta MERGE (`tables.merge_metrics`) of `rows_in` source rows into
+        the run record."""
         self.metrics.update(metrics)
-        self.rows_in = metrics.get("numSourceRows", self.rows_in)
-        self.rows_inserted = metrics.get("numTargetRowsInserted", 0)
-        self.rows_updated = metrics.get("numTargetRowsUpdated", 0)
+        self.rows_in = rows_in
+        self.rows_inserted = metrics.get("num_inserted_rows", 0)
+        self.rows_updated = metrics.get("num_updated_rows", 0)
 
 
 @contextmanager

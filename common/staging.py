@@ -1,16 +1,16 @@
-"""Landing and staging of Energy-Charts responses: every response lands raw in
-landing/energy_charts, its parsed rows go to the source's staging table; both checked by their
-quality suites first (common/quality.py)."""
+"""The shared steps of the Energy-Charts staging jobs, as plain functions a job's main() calls in its
+own data flow (fetch → land → parse → gate → write): the landing rows of the responses, and the write
+of landing and staging with the run's counts."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pyspark.sql import DataFrame
 
-from common import quality, tables
+from common import tables
 from common.energy_charts import ApiResponse
 from common.runs import JobRun
 from schemas import LANDING_ENERGY_CHARTS
@@ -34,21 +34,21 @@ def landing_rows(responses: Iterable[ApiResponse], run_id: str) -> list[dict[str
     ]
 
 
-def land_and_stage(
+def landing_df(run: JobRun, responses: Sequence[ApiResponse]) -> DataFrame:
+    """The responses as rows of landing/energy_charts (not written yet)."""
+    return tables.rows_to_df(run.spark, LANDING_ENERGY_CHARTS, landing_rows(responses, run.run_id))
+
+
+def write_landed_and_staged(
     run: JobRun,
     responses: Sequence[ApiResponse],
-    parse: Callable[[DataFrame], DataFrame],
+    landed_df: DataFrame,
     staging: TableSpec,
+    staged_df: DataFrame,
 ) -> None:
-    """Check the responses (a malformed one fails the run), parse them, check the parsed rows (bad rows
-    go to quarantine), then append landing and the passed rows to staging (one commit each)."""
-    landing_df = quality.gate(
-        run,
-        tables.rows_to_df(run.spark, LANDING_ENERGY_CHARTS, landing_rows(responses, run.run_id)),
-        LANDING_ENERGY_CHARTS,
-    )
-    staged_df = quality.gate(run, tables.conform(parse(landing_df), staging), staging)
-    tables.append(run.spark, run.config, LANDING_ENERGY_CHARTS, landing_df)
+    """Append the checked responses to landing and their checked rows to staging (one commit each),
+    and count them in the run record."""
+    tables.append(run.spark, run.config, LANDING_ENERGY_CHARTS, landed_df)
     tables.append(run.spark, run.config, staging, staged_df)
     run.rows_in = len(responses)
     run.rows_inserted = staged_df.count()

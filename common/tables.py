@@ -1,6 +1,8 @@
 """Delta table I/O by `TableSpec`: paths, explicit creation, reads, appends, keyed upserts, and the
 Change Data Feed. Every write is one Delta commit."""
 
+# conform (common.columns) is part of this module's interface: every write conforms to the spec.
+
 from __future__ import annotations
 
 import os
@@ -10,9 +12,9 @@ from datetime import date, datetime
 from typing import Any
 
 from delta.tables import DeltaTable
-from pyspark.sql import Column, DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import DataFrame, SparkSession
 
+from common.columns import conform
 from common.config import Config
 from schemas.spec import TableSpec
 
@@ -57,11 +59,6 @@ def read_table(spark: SparkSession, config: Config, spec: TableSpec, version: in
     if version is not None:
         reader = reader.option("versionAsOf", version)
     return reader.load(spec_path(config, spec))
-
-
-def conform(df: DataFrame, spec: TableSpec) -> DataFrame:
-    """The spec's columns, in its order and types (extra columns dropped)."""
-    return df.select([F.col(f.name).cast(f.dataType).alias(f.name) for f in spec.schema.fields])
 
 
 def append(spark: SparkSession, config: Config, spec: TableSpec, df: DataFrame) -> None:
@@ -120,19 +117,22 @@ def upsert(spark: SparkSession, config: Config, spec: TableSpec, df: DataFrame) 
     source = conform(df, spec)
     condition = f"{partition_predicate(source, spec)} AND {key_condition(spec.keys)}"
     assignments = {name: f"s.{name}" for name in spec.column_names}
-    (
+    return merge_metrics(
         table.alias("t")
         .merge(source.alias("s"), condition)
         .whenMatchedUpdate(set=assignments)
         .whenNotMatchedInsert(values=assignments)
         .execute()
     )
-    return last_operation_metrics(table)
 
 
-def last_operation_metrics(table: DeltaTable) -> dict[str, int]:
-    metrics = table.history(1).select("operationMetrics").first()[0] or {}
-    return {name: int(value) for name, value in metrics.items() if str(value).lstrip("-").isdigit()}
+def merge_metrics(result: DataFrame) -> dict[str, int]:
+    """The row counts of a MERGE from the DataFrame its `execute()` returns (num_affected_rows,
+    num_updated_rows, num_deleted_rows, num_inserted_rows): this merge's own, never another writer's
+    commit, as reading the table history afterwards could be."""
+    row = result.first()
+    values = {} if row is None else row.asDict()
+    return {name: int(value) for name, value in values.items() if value is not None}
 
 
 def current_version(spark: SparkSession, config: Config, spec: TableSpec) -> int:
@@ -150,13 +150,6 @@ def read_changes(
         .option("endingVersion", to_version)
         .load(spec_path(config, spec))
     )
-
-
-def any_of(conditions: Iterable[Column]) -> Column:
-    result: Column | None = None
-    for condition in conditions:
-        result = condition if result is None else result | condition
-    return result if result is not None else F.lit(False)
 
 
 def rows_to_df(spark: SparkSession, spec: TableSpec, rows: Iterable[Mapping[str, Any]]) -> DataFrame:

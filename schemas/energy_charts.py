@@ -2,9 +2,11 @@
 state (cdc). Partitioned by country and UTC month so window reads and merges prune."""
 
 from pyspark.sql.types import (
+    ArrayType,
     DateType,
     DoubleType,
     IntegerType,
+    LongType,
     StringType,
     StructField,
     StructType,
@@ -12,6 +14,41 @@ from pyspark.sql.types import (
 )
 
 from schemas.spec import TableSpec, column
+
+# --- API payloads (the bodies landed in landing/energy_charts) ------------------------------------------
+# Declared once: the parsers read bodies with them, and the client's check (common/energy_charts.py)
+# requires the keys declared non-nullable before anything lands.
+
+# `production_types` of /public_power and /installed_power: named series of values (null = none).
+SERIES_FIELD = StructField(
+    "production_types",
+    ArrayType(StructType([StructField("name", StringType()), StructField("data", ArrayType(DoubleType()))])),
+    nullable=False,
+)
+PAYLOAD_SCHEMAS: dict[str, StructType] = {
+    "/public_power": StructType(
+        [StructField("unix_seconds", ArrayType(LongType()), nullable=False), SERIES_FIELD]
+    ),
+    "/price": StructType(
+        [
+            StructField("unix_seconds", ArrayType(LongType()), nullable=False),
+            StructField("price", ArrayType(DoubleType()), nullable=False),
+            StructField("unit", StringType(), nullable=False),
+        ]
+    ),
+    "/installed_power": StructType(
+        [
+            StructField("time", ArrayType(StringType()), nullable=False),
+            SERIES_FIELD,
+            StructField("last_update", LongType()),
+        ]
+    ),
+}
+
+
+def required_payload_keys(endpoint: str) -> tuple[str, ...]:
+    """The keys a 200 body of `endpoint` must have."""
+    return tuple(f.name for f in PAYLOAD_SCHEMAS[endpoint].fields if not f.nullable)
 
 
 def cdc_audit_columns() -> list[StructField]:

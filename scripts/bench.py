@@ -19,38 +19,21 @@ from pathlib import Path
 from common import tables
 from common.config import load_config
 from common.spark import build_spark
-from jobs.cdc import installed_power as cdc_installed
-from jobs.cdc import price as cdc_price
-from jobs.cdc import public_power as cdc_power
-from jobs.staging import installed_power as staging_installed
-from jobs.staging import price as staging_price
-from jobs.staging import public_power as staging_power
-from jobs.transform import daily_price_wind as gold_price_wind
-from jobs.transform import daily_production_trend as gold_trend
-from jobs.transform import data_quality_daily as gold_quality
-from jobs.transform import underperformance_features as gold_features
+from jobs.registry import pipeline
 from schemas import CDC_PUBLIC_POWER, DAILY_PRODUCTION_TREND, UNDERPERFORMANCE_FEATURES
 from simulator.energy_charts import EnergyChartsSimulator
 
 OUT = Path(".bench")
-JOBS = [
-    ("staging.public_power", staging_power, "country"), ("staging.price", staging_price, "zone"),
-    ("staging.installed_power", staging_installed, "country"), ("cdc.public_power", cdc_power, "country"),
-    ("cdc.price", cdc_price, "zone"), ("cdc.installed_power", cdc_installed, "country"),
-    ("transform.daily_production_trend", gold_trend, "country"),
-    ("transform.daily_price_wind", gold_price_wind, "zone"),
-    ("transform.underperformance_features", gold_features, "country"),
-    ("transform.data_quality_daily", gold_quality, "none"),
-]  # fmt: skip
+JOBS = pipeline("energy_charts")
 
 
 def run_all(start: date, end: date) -> dict[str, float]:
     seconds = {}
-    for name, job, scope in JOBS:
-        scope_args = {"country": ["--country", "de"], "zone": ["--bidding-zone", "DE-LU"], "none": []}[scope]
+    for job in JOBS:
+        argv = job.argv(country="de", bidding_zone="DE-LU", start=start.isoformat(), end=end.isoformat())
         began = time.perf_counter()
-        job.main(["--start", start.isoformat(), "--end", end.isoformat(), *scope_args])
-        seconds[name] = round(time.perf_counter() - began, 1)
+        job.main(argv)
+        seconds[job.name] = round(time.perf_counter() - began, 1)
     return seconds
 
 
@@ -84,7 +67,7 @@ def main() -> int:
     (OUT / "results.json").write_text(json.dumps(result, indent=2))
     print(f"\n{days} local days ({start} … {end}); {result['machine']}; rows: {rows}")
     print(f"{'job':<40}{'backfill s':>12}{'daily s':>10}")
-    for name, _, _ in JOBS:
+    for name in (job.name for job in JOBS):
         print(f"{name:<40}{backfill[name]:>12}{daily[name]:>10}")
     print(f"{'total':<40}{sum(backfill.values()):>12.1f}{sum(daily.values()):>10.1f}")
     return 0

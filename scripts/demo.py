@@ -1,7 +1,7 @@
-"""`make demo`: run the Energy-Charts slice offline. Starts the local simulator, runs every job with
-spark-submit (exactly as `make run` does) on the demo date range from conf/, then prints where the
-tables are and a short summary of each gold table, and ends by writing the analysts' HTML report and
-printing its path."""
+"""`make demo`: run the Energy-Charts slice offline. Starts the local simulator, runs every job of the
+registry's energy_charts pipeline with spark-submit (exactly as `make run` does) on the demo date range
+from conf/, then prints where the tables are and a short summary of each gold table, and ends by writing
+the analysts' HTML report and printing its path."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from app import report
 from common import tables
 from common.config import load_config
 from common.spark import build_spark
+from jobs.registry import pipeline
 from schemas import (
     ALL_TABLES,
     DAILY_PRICE_WIND,
@@ -26,6 +27,7 @@ from schemas import (
 from simulator.energy_charts import EnergyChartsSimulator
 
 ENV = "demo"
+PIPELINE = "energy_charts"
 
 
 def main() -> int:
@@ -40,8 +42,9 @@ def main() -> int:
     with EnergyChartsSimulator(now=now).start() as simulator:
         env = {**os.environ, "LAKEHOUSE_ENV": ENV, "ENERGY_CHARTS_BASE_URL": simulator.base_url}
         print(f"Energy-Charts simulator at {simulator.base_url} (publication edge {now:%Y-%m-%d %H:%MZ})")
-        command = ["make", "--no-print-directory", "run", f"ENV={ENV}", f"COUNTRY={country}", f"BZN={zone}",
-                   f"START={start}", f"END={end}"]  # fmt: skip
+        print(f"Pipeline {PIPELINE} (jobs/registry.py): {', '.join(job.name for job in pipeline(PIPELINE))}")
+        command = ["make", "--no-print-directory", "run", f"ENV={ENV}", f"PIPELINE={PIPELINE}",
+                   f"COUNTRY={country}", f"BZN={zone}", f"START={start}", f"END={end}"]  # fmt: skip
         completed = subprocess.run(command, env=env, check=False)
         if completed.returncode != 0:
             print(f"demo: a job failed (exit {completed.returncode}); see the log above", file=sys.stderr)

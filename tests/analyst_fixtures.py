@@ -1,4 +1,4 @@
-"""A small market lakehouse for the analysts' app, report and SQL tests: the ten market jobs run
+"""A small market lakehouse for the analysts' app, report and SQL tests: the registry's market pipeline run
 in-process against the simulator over ten local days (the 25-hour DST day 2026-10-25 among them),
 with one out-of-range value injected so quality and quarantine tables have something to show.
 tests/conftest.py loads this module as a plugin; the lakehouse is built once per test session
@@ -11,50 +11,29 @@ import fcntl
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from common.config import Config, load_config
-from jobs.cdc import installed_power as cdc_installed
-from jobs.cdc import price as cdc_price
-from jobs.cdc import public_power as cdc_power
-from jobs.staging import installed_power as staging_installed
-from jobs.staging import price as staging_price
-from jobs.staging import public_power as staging_power
-from jobs.transform import daily_price_wind as gold_price_wind
-from jobs.transform import daily_production_trend as gold_trend
-from jobs.transform import data_quality_daily as gold_quality
-from jobs.transform import underperformance_features as gold_features
+from jobs.registry import pipeline
 from simulator.energy_charts import EnergyChartsSimulator
 from tests.sim_fixtures import SIM_NOW
 
 REPO = Path(__file__).resolve().parent.parent
 COUNTRY, ZONE = "de", "DE-LU"
 START, END = "2026-10-20", "2026-10-29"
-_SCOPED_JOBS = (
-    (staging_power, ["--country", COUNTRY]),
-    (staging_price, ["--bidding-zone", ZONE]),
-    (staging_installed, ["--country", COUNTRY]),
-    (cdc_power, ["--country", COUNTRY]),
-    (cdc_price, ["--bidding-zone", ZONE]),
-    (cdc_installed, ["--country", COUNTRY]),
-    (gold_trend, ["--country", COUNTRY]),
-    (gold_price_wind, ["--bidding-zone", ZONE]),
-    (gold_features, ["--country", COUNTRY]),
-    (gold_quality, []),
-)
 
 
-def build_market_lakehouse(root: Path, base_url: str, argv: Sequence[str] = ("--start", START, "--end", END)):
-    """Run the ten market jobs in `make run` order into `root` (the caller's environment points
-    ENERGY_CHARTS_BASE_URL at a simulator)."""
+def build_market_lakehouse(root: Path, base_url: str, start: str = START, end: str = END) -> Config:
+    """Run the registry's market pipeline in `make run` order into `root`, against the simulator at
+    `base_url`."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LAKEHOUSE_ROOT", str(root))
         patch.setenv("ENERGY_CHARTS_BASE_URL", base_url)
-        for job, scope in _SCOPED_JOBS:
-            job.main([*argv, *scope])
+        for job in pipeline("energy_charts"):
+            job.main(job.argv(country=COUNTRY, bidding_zone=ZONE, start=start, end=end))
         return load_config("test")
 
 

@@ -1,21 +1,22 @@
 """The Databricks bundle (databricks.yml + resources/*.yml) is deployable as far as can be told offline:
-every job validates against Databricks' own models (databricks-bundles), every task's entry file
-exists and accepts its parameters through that job's own argument parser, the tasks run in the
-Makefile's order, and the storage root is a per-target variable reaching the job cluster."""
+every job validates against Databricks' own models (databricks-bundles), every task is a job of the job
+registry (jobs/registry.py) whose entry file exists and accepts the task's parameters through the
+registry's argument parser, the tasks run in the registry's order, and the storage root is a
+per-target variable reaching the job cluster."""
 
 from __future__ import annotations
 
-import ast
 import glob
+import importlib
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from databricks.bundles.jobs import Job
+from databricks.bundles.jobs import Job as BundleJob
 
-from common.cli import parse_job_args
+from jobs.registry import Job, pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLE_FILE = REPO / "databricks.yml"
@@ -53,13 +54,20 @@ def tasks_of(jobs) -> list[tuple[str, Path, dict[str, Any], dict[str, Any]]]:
     return [(name, path, job, task) for name, (path, job) in jobs.items() for task in job["tasks"]]
 
 
-def makefile_jobs() -> dict[str, str]:
-    """`make run`'s jobs in order: entry file -> the scope it takes (country, zone or none)."""
-    text = (REPO / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
-    match = re.search(r"^PIPELINE_JOBS\s*=\s*(.+)$", text, re.MULTILINE)
-    assert match, "Makefile has no PIPELINE_JOBS"
-    entries = [entry.partition(":") for entry in match.group(1).split()]
-    return {path: scope or "country" for path, _, scope in entries}
+def registry_jobs() -> dict[str, Job]:
+    """The energy_charts pipeline of the job registry, in order: entry file -> job."""
+    return {job.entry_file: job for job in pipeline("energy_charts")}
+
+
+def registered_job(task: dict[str, Any], path: Path) -> Job:
+    """The registry's job a task runs; its entry file must parse its command line through that job."""
+    entry_file = (path.parent / task["spark_python_task"]["python_file"]).resolve()
+    assert entry_file.is_file(), f"task {task['task_key']}: {entry_file} does not exist"
+    job = registry_jobs().get(str(entry_file.relative_to(REPO)))
+    assert job is not None, f"task {task['task_key']}: {entry_file} is not in the job registry"
+    assert task["task_key"] == job.name.replace(".", "_"), task["task_key"]
+    assert importlib.import_module(job.module).JOB is job, f"{job.module} does not parse through its entry"
+    return job
 
 
 def resolve(value: str, job: dict[str, Any], variables: dict[str, Any]) -> str:
@@ -85,57 +93,32 @@ def resolve(value: str, job: dict[str, Any], variables: dict[str, Any]) -> str:
     return DYNAMIC.sub(dynamic, VARIABLE.sub(variable, value))
 
 
-def parser_options(entry_file: Path) -> dict[str, Any]:
-    """How the job's main() builds its parser: the keyword arguments of its parse_job_args call."""
-    tree = ast.parse(entry_file.read_text(encoding="utf-8"))
-    mains = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "main"]
-    assert mains, f"{entry_file} has no main()"
-    calls = [
-        node
-        for node in ast.walk(mains[0])
-        if isinstance(node, ast.Call)
-        and getattr(node.func, "id", getattr(node.func, "attr", None)) == "parse_job_args"
-    ]
-    assert len(calls) == 1, f"{entry_file}: main() should parse its arguments with one parse_job_args call"
-    runs_main = any(
-        isinstance(node, ast.If)
-        and "__main__" in ast.unparse(node.test)
-        and "main()" in ast.unparse(node.body[0])
-        for node in tree.body
-    )
-    assert runs_main, f"{entry_file} does not call main() under `if __name__ == '__main__'`"
-    return {kw.arg: ast.literal_eval(kw.value) for kw in calls[0].keywords}
-
-
 def test_every_job_validates_against_databricks_models(jobs):
     for name, (path, definition) in jobs.items():
-        job = Job.from_dict(definition)  # raises on unknown fields and wrong types
+        job = BundleJob.from_dict(definition)  # raises on unknown fields and wrong types
         assert job.tasks, f"{path.name}: job {name} has no task"
 
 
 def test_every_task_runs_an_existing_entry_file_that_accepts_its_parameters(bundle, jobs):
     variables = bundle.get("variables", {})
-    scopes = makefile_jobs()
     for _, path, job, task in tasks_of(jobs):
         python_task = task.get("spark_python_task")
         assert python_task, (
             f"task {task['task_key']}: expected a spark_python_task (the spark-submit entry file)"
         )
-        entry_file = (path.parent / python_task["python_file"]).resolve()
-        assert entry_file.is_file(), f"task {task['task_key']}: {entry_file} does not exist"
-        assert entry_file.is_relative_to(REPO / "jobs"), entry_file
+        registered = registered_job(task, path)
 
         argv = [resolve(str(p), job, variables) for p in python_task.get("parameters", [])]
         try:
-            args = parse_job_args(argv, f"check {task['task_key']}", **parser_options(entry_file))
+            args = registered.parse_args(argv, f"check {task['task_key']}")
         except SystemExit:
-            pytest.fail(f"task {task['task_key']}: {entry_file.name}'s parser rejects {argv}")
+            pytest.fail(f"task {task['task_key']}: {registered.name}'s parser rejects {argv}")
 
         assert args.env == "databricks" and (REPO / "conf" / args.env / "config.yaml").is_file()
         # `end` defaults to empty: the job's own default (yesterday, local), as under `make run`.
         assert args.end is None and "--end" in argv
         # The same scope as `make run` gives the job: --country, --bidding-zone or none.
-        scope = scopes[str(entry_file.relative_to(REPO))]
+        scope = registered.scope
         assert (args.country, args.bidding_zone) == {
             "country": (variables["country"]["default"], None),
             "zone": (None, variables["bidding_zone"]["default"]),
@@ -145,15 +128,12 @@ def test_every_task_runs_an_existing_entry_file_that_accepts_its_parameters(bund
 
 def test_a_parameter_the_parser_rejects_is_caught(bundle, jobs):
     _, path, _, task = tasks_of(jobs)[0]
-    entry_file = (path.parent / task["spark_python_task"]["python_file"]).resolve()
 
     with pytest.raises(SystemExit):
-        parse_job_args(
-            ["--country", "de", "--end", "{{job.start_time}}"], "check", **parser_options(entry_file)
-        )
+        registered_job(task, path).parse_args(["--country", "de", "--end", "{{job.start_time}}"], "check")
 
 
-def test_the_daily_job_runs_the_makefile_jobs_in_the_makefile_order(jobs):
+def test_the_daily_job_runs_the_registry_jobs_in_the_registry_order(jobs):
     path, job = jobs["energy_charts_daily"]
     tasks = {task["task_key"]: task for task in job["tasks"]}
     entry = {key: (path.parent / t["spark_python_task"]["python_file"]).resolve() for key, t in tasks.items()}
@@ -172,7 +152,7 @@ def test_the_daily_job_runs_the_makefile_jobs_in_the_makefile_order(jobs):
         ordered.append(ready[0])
         done.add(ready[0])
 
-    assert [str(entry[k].relative_to(REPO)) for k in ordered] == list(makefile_jobs())
+    assert [str(entry[k].relative_to(REPO)) for k in ordered] == list(registry_jobs())
 
 
 def test_each_task_gets_the_wheel_and_a_cluster_with_the_storage_root(bundle, jobs):

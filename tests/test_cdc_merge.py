@@ -10,7 +10,7 @@ from pyspark.sql import functions as F
 
 from common import tables
 from common.cdc import merge_cdc, prepare_batch
-from jobs.lib.public_power import with_ts_month
+from common.columns import with_ts_month
 from schemas import CDC_INSTALLED_POWER, CDC_PRICE, CDC_PUBLIC_POWER, STAGING_PUBLIC_POWER
 
 
@@ -67,8 +67,8 @@ def test_first_batch_inserts_every_key_even_unpublished_ones(spark, lakehouse):
         ("Solar", naive(T0)): (10.0, naive(FETCH_1), naive(RUN_1), naive(RUN_1)),
         ("Load", naive(T0)): (None, naive(FETCH_1), naive(RUN_1), naive(RUN_1)),
     }
-    assert metrics["numTargetRowsInserted"] == 2
-    assert metrics["numTargetRowsUpdated"] == 0
+    assert metrics["num_inserted_rows"] == 2
+    assert metrics["num_updated_rows"] == 0
 
 
 def test_later_different_value_is_a_revision_and_null_never_overwrites(spark, lakehouse):
@@ -98,8 +98,8 @@ def test_later_different_value_is_a_revision_and_null_never_overwrites(spark, la
         ("Solar", naive(T1)): (11.0, naive(FETCH_1), naive(RUN_1), naive(RUN_1)),
         ("Load", naive(T0)): (40270.4, naive(FETCH_2), naive(RUN_1), naive(RUN_2)),
     }
-    assert metrics["numTargetRowsUpdated"] == 2
-    assert metrics["numTargetRowsInserted"] == 0
+    assert metrics["num_updated_rows"] == 2
+    assert metrics["num_inserted_rows"] == 0
 
 
 def test_same_value_fetched_later_only_moves_fetched_at(spark, lakehouse):
@@ -116,7 +116,7 @@ def test_older_value_arriving_late_is_ignored(spark, lakehouse):
     metrics = merge(spark, lakehouse, [("Solar", T0, 10.0, FETCH_1, "r1")], RUN_2)
 
     assert cdc_rows(spark, lakehouse)[("Solar", naive(T0))][:2] == (12.5, naive(FETCH_2))
-    assert metrics["numTargetRowsUpdated"] == 0
+    assert metrics["num_updated_rows"] == 0
 
 
 def test_duplicate_keys_in_one_batch_keep_the_latest_non_null_value(spark, lakehouse):
@@ -151,7 +151,7 @@ def test_rerun_with_the_same_batch_changes_nothing(spark, lakehouse):
     metrics = merge(spark, lakehouse, rows, RUN_2)
 
     assert cdc_rows(spark, lakehouse) == before
-    assert metrics["numTargetRowsUpdated"] == 0 and metrics["numTargetRowsInserted"] == 0
+    assert metrics["num_updated_rows"] == 0 and metrics["num_inserted_rows"] == 0
     changes = tables.read_changes(spark, lakehouse, CDC_PUBLIC_POWER, version + 1, version + 1)
     assert changes.filter(F.col("_change_type") != "update_preimage").count() == 0
 
@@ -218,7 +218,7 @@ def test_price_merge_revises_price_and_unit_and_keeps_published_prices(spark, la
         naive(hour): (80.0, "EUR/MWh", 60, naive(RUN_2)),
         naive(quarter): (12.5, "EUR / MWh", 15, naive(RUN_1)),
     }
-    assert (metrics["numTargetRowsUpdated"], metrics["numTargetRowsInserted"]) == (1, 0)
+    assert (metrics["num_updated_rows"], metrics["num_inserted_rows"]) == (1, 0)
 
 
 INSTALLED_STAGED = (

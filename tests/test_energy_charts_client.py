@@ -15,6 +15,7 @@ import pytest
 
 from common.config import Config
 from common.energy_charts import (
+    CHECKS,
     ApiResponse,
     EnergyChartsClient,
     EnergyChartsHTTPError,
@@ -24,6 +25,7 @@ from common.energy_charts import (
     check_public_power,
     split_windows,
 )
+from schemas.energy_charts import required_payload_keys
 
 REAL = Path(__file__).parent / "fixtures" / "energy_charts"
 DAY = date(2026, 10, 26)
@@ -373,3 +375,14 @@ def test_check_price(edit, message):
 def test_api_response_params_json_is_sorted_and_compact():
     response = ApiResponse("/price", {"start": "b", "bzn": "a"}, 200, datetime.now(timezone.utc), "{}", {})
     assert response.request_params_json == '{"bzn":"a","start":"b"}'
+
+
+def test_the_keys_checked_are_those_the_parsers_read_with():
+    # One declaration (schemas/energy_charts.py): the client requires its non-nullable keys.
+    assert {endpoint: required_payload_keys(endpoint) for endpoint in CHECKS} == {
+        "/public_power": ("unix_seconds", "production_types"),
+        "/price": ("unix_seconds", "price", "unit"),
+        "/installed_power": ("time", "production_types"),
+    }
+    with pytest.raises(ValueError, match=r"^missing key\(s\) 'unit'$"):
+        check_price({"unix_seconds": [1], "price": [1.0]})

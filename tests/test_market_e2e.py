@@ -4,21 +4,14 @@ same range run in chunks in another order, and a revision run incrementally equa
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from common import tables
 from common.config import load_config
-from jobs.cdc import installed_power as cdc_installed
-from jobs.cdc import price as cdc_price
-from jobs.cdc import public_power as cdc_power
-from jobs.staging import installed_power as staging_installed
-from jobs.staging import price as staging_price
-from jobs.staging import public_power as staging_power
-from jobs.transform import daily_price_wind as gold_price_wind
-from jobs.transform import daily_production_trend as gold_trend
-from jobs.transform import underperformance_features as gold_features
+from jobs.registry import pipeline
 from schemas import (
     CDC_INSTALLED_POWER,
     CDC_PRICE,
@@ -29,35 +22,34 @@ from schemas import (
 
 pytestmark = pytest.mark.e2e
 
-COUNTRY = ["--country", "de"]
-ZONE = ["--bidding-zone", "DE-LU"]
-# (job, scope) in the order `make run` uses.
-JOBS = [
-    (staging_power, COUNTRY), (staging_price, ZONE), (staging_installed, COUNTRY),
-    (cdc_power, COUNTRY), (cdc_price, ZONE), (cdc_installed, COUNTRY),
-    (gold_trend, COUNTRY), (gold_price_wind, ZONE), (gold_features, COUNTRY),
-]  # fmt: skip
+BERLIN = ZoneInfo("Europe/Berlin")
+
+# The market jobs in the order `make run` uses (the registry's), data_quality_daily left out.
+JOBS = [job for job in pipeline("energy_charts") if job.name != "transform.data_quality_daily"]
 GOLD = (DAILY_PRODUCTION_TREND, DAILY_PRICE_WIND, UNDERPERFORMANCE_FEATURES)
+GOLD_JOBS = [job for job in JOBS if job.full_refresh]
+INSTALLED_JOBS = ("staging.installed_power", "cdc.installed_power")
 # 20 local days across the price-resolution switch (2025-10-01); the first chunk alone is enough
 # for expected_cf to have 7 values on its last days.
 RANGE = ("2025-09-22", "2025-10-11")
 # Later days first; the installed-power history is whole in every fetch, so the second chunk skips it.
-CHUNKS = [("2025-10-01", "2025-10-11", JOBS), ("2025-09-22", "2025-09-30", [j for j in JOBS if j[0] not in
-          (staging_installed, cdc_installed)])]  # fmt: skip
-GOLD_JOBS = JOBS[6:]
+CHUNKS = [("2025-10-01", "2025-10-11", JOBS),
+          ("2025-09-22", "2025-09-30", [j for j in JOBS if j.name not in INSTALLED_JOBS])]  # fmt: skip
 
 
-def run_all(start: str, end: str, jobs=JOBS) -> None:
-    for job, scope in jobs:
-        job.main(["--start", start, "--end", end, *scope])
+def run_all(start: str, end: str, jobs=JOBS, full_refresh: bool = False) -> None:
+    for job in jobs:
+        argv = job.argv(country="de", bidding_zone="DE-LU", start=start, end=end, full_refresh=full_refresh)
+        job.main(argv)
 
 
-def gold_state(spark, config) -> dict[str, dict[tuple, tuple]]:
+def gold_state(spark, config) -> dict[str, dict[tuple, dict]]:
+    """Every gold row by key, its values (audit columns left out) by column name."""
     state = {}
     for spec in GOLD:
         values = [c for c in spec.column_names if c not in ("run_id", "computed_at")]
         rows = tables.read_table(spark, config, spec).select(values).collect()
-        state[spec.name] = {tuple(r[k] for k in spec.keys): tuple(r) for r in rows}
+        state[spec.name] = {tuple(r[k] for k in spec.keys): r.asDict() for r in rows}
     return state
 
 
@@ -65,11 +57,13 @@ def assert_same_gold(actual: dict, expected: dict) -> None:
     for table, rows in expected.items():
         assert actual[table].keys() == rows.keys(), table
         for key, values in rows.items():
-            for got, want in zip(actual[table][key], values, strict=True):
+            assert actual[table][key].keys() == values.keys(), (table, key)
+            for column, want in values.items():
+                got = actual[table][key][column]
                 if isinstance(want, float) and isinstance(got, float):
-                    assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12), (table, key, got, want)
+                    assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12), (table, key, column)
                 else:
-                    assert got == want, (table, key, got, want)
+                    assert got == want, (table, key, column, got, want)
 
 
 @pytest.fixture
@@ -87,14 +81,28 @@ def test_one_run_equals_chunks_in_any_order_and_revisions_apply_incrementally(
     # The price table switches from hourly to quarter-hourly prices at 2025-09-30T22:00Z.
     prices = tables.read_table(spark, market, CDC_PRICE).groupBy("interval_minutes").count().collect()
     assert {r.interval_minutes: r["count"] for r in prices} == {60: 9 * 24, 15: 11 * 96}
-    assert tables.read_table(spark, market, CDC_INSTALLED_POWER).count() > 0
-    price_wind = one_run["daily_price_wind"]
+    # The whole history, monthly and yearly: 7 series × (299 months 01.2002 … 11.2026 + 25 years).
+    assert tables.read_table(spark, market, CDC_INSTALLED_POWER).count() == 7 * (299 + 25)
+    price_wind, trend = one_run["daily_price_wind"], one_run["daily_production_trend"]
     assert len(price_wind) == 20
-    assert all(row[8] is not None for row in price_wind.values())  # wind_total_mwh on every day
+    # The wind energies of daily_price_wind are the rows of daily_production_trend, day by day.
+    for (zone, day), row in price_wind.items():
+        onshore, offshore = (
+            trend[("de", day, name)]["energy_mwh"] for name in ("Wind onshore", "Wind offshore")
+        )
+        assert (zone, row["wind_onshore_mwh"], row["wind_offshore_mwh"]) == ("DE-LU", onshore, offshore), day
+        assert row["wind_total_mwh"] == pytest.approx(onshore + offshore, rel=1e-12), day
     features = one_run["underperformance_features"]
     assert {key[1] for key in features} == {"Solar", "Wind onshore", "Wind offshore"}
     assert len(features) == 3 * 20 * 48
-    assert any(row[13] is not None for row in features.values())  # some expected_cf after 7 days
+    # expected_cf needs 7 earlier days of the same slot: the last 13 of the 20 days have them.
+    local_days = {
+        (key[1], key[2].replace(tzinfo=timezone.utc).astimezone(BERLIN).date())
+        for key, row in features.items()
+        if row["expected_cf"] is not None
+    }
+    assert len(local_days) == 3 * 13 and min(day for _, day in local_days) == date(2025, 9, 29)
+    assert sum(row["expected_cf"] is not None for row in features.values()) == 3 * 13 * 48
 
     monkeypatch.setenv("LAKEHOUSE_ROOT", str(tmp_path / "chunked"))
     chunked_config = load_config("test")
@@ -104,10 +112,9 @@ def test_one_run_equals_chunks_in_any_order_and_revisions_apply_incrementally(
 
     # A revision of one day, fetched again for that day only, moves the same gold rows as a rebuild.
     energy_charts_sim.revision = 1
-    run_all("2025-09-28", "2025-09-28", [JOBS[0], JOBS[3], *GOLD_JOBS])
+    run_all("2025-09-28", "2025-09-28", [j for j in JOBS if j.name.endswith(".public_power")] + GOLD_JOBS)
     incremental = gold_state(spark, chunked_config)
-    for job, scope in GOLD_JOBS:
-        job.main([*scope, "--full-refresh"])
+    run_all("", "", GOLD_JOBS, full_refresh=True)
     assert_same_gold(gold_state(spark, chunked_config), incremental)
     revised = incremental["daily_production_trend"][("de", date(2025, 9, 28), "Solar")]
     assert revised != one_run["daily_production_trend"][("de", date(2025, 9, 28), "Solar")]

@@ -63,13 +63,6 @@ def test_price_spacing_that_contradicts_the_switch_is_rejected(spark, offsets, p
     assert f"Energy-Charts /price {PRICE_PARAMS}: {problem}" in str(error.value)
 
 
-def test_price_arrays_of_unequal_length_are_rejected(spark):
-    body = price_body([1759269600, 1759270500], [1.0])
-
-    with pytest.raises(PySparkException, match="price has 1 values for 2 timestamps"):
-        parse_price(price_landing(spark, body), "DE-LU", SWITCH).collect()
-
-
 def installed_landing(spark, body: str, time_step: str = "monthly"):
     params = json.dumps({"country": "de", "installation_decommission": "false", "time_step": time_step})
     return landing(spark, body, params=params, endpoint="/installed_power")
@@ -116,25 +109,3 @@ def test_yearly_labels_start_on_the_first_of_january(spark):
         ("yearly", date(2024, 1, 1), 80.1),
         ("yearly", date(2025, 1, 1), None),
     ]
-
-
-def test_unknown_time_label_is_rejected(spark):
-    body = json.dumps(
-        {"time": ["2024-01"], "production_types": [{"name": "Solar", "data": [1.0]}], "last_update": 0}
-    )
-
-    with pytest.raises(PySparkException, match=r"time label '2024-01' is neither MM\.YYYY nor YYYY"):
-        parse_installed_power(installed_landing(spark, body), "de").collect()
-
-
-def test_installed_power_series_shorter_than_the_labels_is_rejected(spark):
-    body = json.dumps(
-        {
-            "time": ["01.2026", "02.2026"],
-            "production_types": [{"name": "Solar AC", "data": [1.0]}],
-            "last_update": 0,
-        }
-    )
-
-    with pytest.raises(PySparkException, match="series 'Solar AC' has 1 values for 2 time labels"):
-        parse_installed_power(installed_landing(spark, body), "de").collect()

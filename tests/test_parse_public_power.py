@@ -7,7 +7,6 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from pyspark.errors import PySparkException
 
 from common import tables
 from jobs.lib.public_power import parse_public_power
@@ -84,26 +83,3 @@ def test_404_and_other_endpoints_give_no_rows(spark):
     assert parse_public_power(landing(spark, '{"detail":"Not Found"}', status=404), "de").count() == 0
     assert parse_public_power(landing(spark, real, endpoint="/price"), "de").count() == 0
     assert parse_public_power(landing(spark, real), "de").count() == 21 * 5
-
-
-def test_unequal_arrays_fail_with_endpoint_params_and_series(spark):
-    payload = json.loads((REAL / "public_power_de_2026-08-15_1h.json").read_text())
-    payload["production_types"][2]["data"].pop()
-    df = parse_public_power(
-        landing(spark, json.dumps(payload), params='{"country":"de","start":"2026-08-15"}'), "de"
-    )
-
-    with pytest.raises(PySparkException) as error:
-        df.collect()
-
-    assert (
-        'Energy-Charts /public_power {"country":"de","start":"2026-08-15"}: '
-        "series 'Hydro Run-of-River' has 4 values for 5 timestamps"
-    ) in str(error.value)
-
-
-def test_body_that_is_not_a_public_power_response_fails(spark):
-    df = parse_public_power(landing(spark, '{"unix_seconds": [1, 2]}'), "de")
-
-    with pytest.raises(PySparkException, match="payload is not a /public_power response"):
-        df.collect()

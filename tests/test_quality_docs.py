@@ -10,9 +10,10 @@ from datetime import date, datetime
 import pytest
 from delta.tables import DeltaTable
 
-from common import quality_docs, tables
+from common import tables
 from common.quality import check, write_outcome
 from schemas import QUALITY_RESULTS, STAGING_PRICE
+from scripts import quality_docs
 
 JOB = "staging.price"
 OLD_RUN, OLD_NOW = "20261025T060000Z-old00000", datetime(2026, 10, 25, 6, 0)

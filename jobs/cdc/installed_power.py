@@ -14,21 +14,22 @@ from pyspark.sql import functions as F
 
 from common import quality
 from common.cdc import merge_cdc, prepare_batch
-from common.cli import parse_job_args
 from common.runs import job_run
+from jobs.registry import job
 from schemas import CDC_INSTALLED_POWER, STAGING_INSTALLED_POWER
 
-JOB = "cdc.installed_power"
+JOB = job("cdc.installed_power")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_job_args(argv, __doc__, needs=("country",))
-    with job_run(JOB, args) as run:
+    args = JOB.parse_args(argv, __doc__)
+    with job_run(JOB.name, args) as run:
         staged_df = run.read(STAGING_INSTALLED_POWER).filter(F.col("country") == args.country)
         batch_df = quality.gate(
             run, prepare_batch(staged_df, CDC_INSTALLED_POWER, run.started_at), CDC_INSTALLED_POWER
         )
-        run.record_merge(merge_cdc(run.spark, run.config, CDC_INSTALLED_POWER, batch_df))
+        metrics = merge_cdc(run.spark, run.config, CDC_INSTALLED_POWER, batch_df)
+        run.record_merge(metrics, rows_in=batch_df.count())
 
 
 if __name__ == "__main__":

@@ -12,17 +12,17 @@ from pyspark.sql import functions as F
 
 from common import quality
 from common.cdc import merge_cdc, prepare_batch
-from common.cli import parse_job_args
 from common.days import filter_utc_window, local_days_utc_range
 from common.runs import job_run
+from jobs.registry import job
 from schemas import CDC_PRICE, STAGING_PRICE
 
-JOB = "cdc.price"
+JOB = job("cdc.price")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_job_args(argv, __doc__, needs=("bidding_zone",))
-    with job_run(JOB, args) as run:
+    args = JOB.parse_args(argv, __doc__)
+    with job_run(JOB.name, args) as run:
         zone = run.config.bidding_zone(args.bidding_zone)
         start_utc, end_utc = local_days_utc_range(*run.window, zone["time_zone"])
         staged_df = (
@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         batch_df = prepare_batch(staged_df, CDC_PRICE, run.started_at)
         batch_df = quality.gate(run, batch_df, CDC_PRICE)
-        run.record_merge(merge_cdc(run.spark, run.config, CDC_PRICE, batch_df))
+        run.record_merge(merge_cdc(run.spark, run.config, CDC_PRICE, batch_df), rows_in=batch_df.count())
 
 
 if __name__ == "__main__":

@@ -12,17 +12,17 @@ from pyspark.sql import functions as F
 
 from common import quality
 from common.cdc import merge_cdc, prepare_batch
-from common.cli import parse_job_args
 from common.days import filter_utc_window, local_days_utc_range
 from common.runs import job_run
+from jobs.registry import job
 from schemas import CDC_PUBLIC_POWER, STAGING_PUBLIC_POWER
 
-JOB = "cdc.public_power"
+JOB = job("cdc.public_power")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_job_args(argv, __doc__, needs=("country",))
-    with job_run(JOB, args) as run:
+    args = JOB.parse_args(argv, __doc__)
+    with job_run(JOB.name, args) as run:
         start_utc, end_utc = local_days_utc_range(*run.window, run.config.time_zone(args.country))
         staged_df = (
             run.read(STAGING_PUBLIC_POWER)
@@ -32,7 +32,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         batch_df = quality.gate(
             run, prepare_batch(staged_df, CDC_PUBLIC_POWER, run.started_at), CDC_PUBLIC_POWER
         )
-        run.record_merge(merge_cdc(run.spark, run.config, CDC_PUBLIC_POWER, batch_df))
+        metrics = merge_cdc(run.spark, run.config, CDC_PUBLIC_POWER, batch_df)
+        run.record_merge(metrics, rows_in=batch_df.count())
 
 
 if __name__ == "__main__":

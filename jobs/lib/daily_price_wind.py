@@ -8,16 +8,33 @@ from collections.abc import Mapping
 from pyspark.sql import Column, DataFrame, Window, WindowSpec
 from pyspark.sql import functions as F
 
-from jobs.lib.daily_production_trend import daily_production, with_local_date, with_production_type
+from common.columns import with_local_date
+from jobs.lib.daily_production_trend import daily_production, with_production_type
+
+
+def trailing_reach(corr_days: int, min_corr_rows: int, min_intraday_pairs: int) -> int:
+    """Later days a changed day moves (and earlier days a recomputed day reads): corr_days - 1.
+    Raises ValueError for settings no window can meet (a correlation needs two pairs or more)."""
+    problems = []
+    if min_intraday_pairs < 2:
+        problems.append(f"min_intraday_pairs {min_intraday_pairs} is below 2")
+    if min_corr_rows < 2:
+        problems.append(f"min_corr_rows {min_corr_rows} is below 2")
+    if min_corr_rows > corr_days:
+        problems.append(f"min_corr_rows {min_corr_rows} exceeds corr_days {corr_days}: never enough rows")
+    if problems:
+        raise ValueError("daily_price_wind settings: " + "; ".join(problems))
+    return corr_days - 1
 
 
 def with_interval_hours(df: DataFrame) -> DataFrame:
-    return df.withColumn("h", F.col("interval_minutes") / 60.0)
+    """interval_h: the price interval's length in hours (1 or 0.25)."""
+    return df.withColumn("interval_h", F.col("interval_minutes") / 60.0)
 
 
 def daily_price_stats(price_df: DataFrame, time_zone: str) -> DataFrame:
     """(bidding_zone, date) price average weighted by interval length, min, max and hours below 0."""
-    price, h = F.col("price_eur_mwh"), F.col("h")
+    price, h = F.col("price_eur_mwh"), F.col("interval_h")
     daily = (
         price_df.transform(with_interval_hours)
         .transform(with_local_date, time_zone)
@@ -97,7 +114,7 @@ def intraday_correlation(
     """(date, intraday_corr_price_wind): per price interval [start, start + h) the mean of the non-null
     quarter-hour wind totals inside it, correlated with the price over the zone's local day."""
     prices = price_df.transform(with_interval_hours).select(
-        "ts_utc", "price_eur_mwh", "h", F.date_trunc("hour", "ts_utc").alias("hour")
+        "ts_utc", "price_eur_mwh", "interval_h", F.date_trunc("hour", "ts_utc").alias("hour")
     )
     # Price intervals never exceed an hour and are aligned to their length, so every quarter-hour
     # inside one shares its UTC hour: an equi-join on the hour, then the exact range.
@@ -107,7 +124,7 @@ def intraday_correlation(
     inside = (
         (F.col("qh_hour") == F.col("hour"))
         & (F.col("qh_ts") >= F.col("ts_utc"))
-        & (F.unix_timestamp("qh_ts") < F.unix_timestamp("ts_utc") + F.col("h") * 3600)
+        & (F.unix_timestamp("qh_ts") < F.unix_timestamp("ts_utc") + F.col("interval_h") * 3600)
     )
     per_interval = (
         prices.join(wind, on=inside, how="left")

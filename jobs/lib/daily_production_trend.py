@@ -8,9 +8,17 @@ from collections.abc import Collection, Mapping
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from common.tables import any_of
+from common.columns import any_of, with_local_date
 
 GROUP = ("country", "date", "production_type")
+AVG_DAYS = 7  # energy_mwh_7d_avg: the mean over date-6 … date
+
+
+def trailing_reach(avg_days: int = AVG_DAYS) -> int:
+    """Later days a changed day moves (and earlier days a recomputed day reads): avg_days - 1."""
+    if avg_days < 1:
+        raise ValueError(f"daily_production_trend: the energy mean needs 1 day or more, not {avg_days}")
+    return avg_days - 1
 
 
 def with_production_type(df: DataFrame, aliases: Mapping[str, str]) -> DataFrame:
@@ -37,10 +45,6 @@ def filter_production_series(
         ]
     )
     return df.filter(~excluded)
-
-
-def with_local_date(df: DataFrame, time_zone: str) -> DataFrame:
-    return df.withColumn("date", F.to_date(F.from_utc_timestamp("ts_utc", time_zone)))
 
 
 def daily_production(df: DataFrame, time_zone: str, default_interval_h: float) -> DataFrame:
@@ -83,10 +87,13 @@ def daily_production(df: DataFrame, time_zone: str, default_interval_h: float) -
     )
 
 
-def with_energy_7d_avg(df: DataFrame) -> DataFrame:
-    """Mean of the non-null energy_mwh of the same country and type over rows dated date-6 … date."""
+def with_energy_7d_avg(df: DataFrame, avg_days: int = AVG_DAYS) -> DataFrame:
+    """Mean of the non-null energy_mwh of the same country and type over rows dated
+    date-(avg_days-1) … date (date-6 … date)."""
     trailing = (
-        Window.partitionBy("country", "production_type").orderBy(F.unix_date("date")).rangeBetween(-6, 0)
+        Window.partitionBy("country", "production_type")
+        .orderBy(F.unix_date("date"))
+        .rangeBetween(-trailing_reach(avg_days), 0)
     )
     return df.withColumn("energy_mwh_7d_avg", F.avg("energy_mwh").over(trailing))
 

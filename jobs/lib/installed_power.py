@@ -4,26 +4,19 @@ from __future__ import annotations
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
 
-from jobs.lib.responses import SERIES_FIELD, fail_response, parsed_responses, with_series_data_checked
+from common.columns import conform
+from jobs.lib.responses import parsed_responses
+from schemas import STAGING_INSTALLED_POWER
 
 ENDPOINT = "/installed_power"
-
-PAYLOAD_SCHEMA = StructType(
-    [
-        StructField("time", ArrayType(StringType())),
-        SERIES_FIELD,
-        StructField("last_update", LongType()),
-    ]
-)
 
 MONTHLY_LABEL = r"^(\d{2})\.(\d{4})$"
 YEARLY_LABEL = r"^(\d{4})$"
 
 
 def with_period_start(df: DataFrame) -> DataFrame:
-    """ "MM.YYYY" -> first day of that month, "YYYY" -> 1 January; anything else fails the job."""
+    """ "MM.YYYY" -> first day of that month, "YYYY" -> 1 January (the client checked every label)."""
     label = F.col("label")
     monthly = F.make_date(
         F.regexp_extract(label, MONTHLY_LABEL, 2).cast("int"),
@@ -33,17 +26,13 @@ def with_period_start(df: DataFrame) -> DataFrame:
     yearly = F.make_date(F.regexp_extract(label, YEARLY_LABEL, 1).cast("int"), F.lit(1), F.lit(1))
     return df.withColumn(
         "period_start",
-        F.when(label.rlike(MONTHLY_LABEL), monthly)
-        .when(label.rlike(YEARLY_LABEL), yearly)
-        .otherwise(
-            fail_response(ENDPOINT, F.format_string("time label '%s' is neither MM.YYYY nor YYYY", label))
-        ),
+        F.when(label.rlike(MONTHLY_LABEL), monthly).when(label.rlike(YEARLY_LABEL), yearly),
     )
 
 
 def parse_installed_power(landing_df: DataFrame, country: str) -> DataFrame:
-    """One row per (series, period) of every 200 /installed_power response."""
-    responses = parsed_responses(landing_df, ENDPOINT, PAYLOAD_SCHEMA, ("time", "production_types"))
+    """Staging rows: one per (series, period) of every 200 /installed_power response."""
+    responses = parsed_responses(landing_df, ENDPOINT)
     series = responses.select(
         "request_params",
         "fetched_at",
@@ -52,7 +41,7 @@ def parse_installed_power(landing_df: DataFrame, country: str) -> DataFrame:
         F.col("p.time").alias("labels"),
         F.timestamp_seconds("p.last_update").alias("last_update"),
         F.explode("p.production_types").alias("series"),
-    ).transform(with_series_data_checked, ENDPOINT, "labels", "time labels")
+    )
     points = series.select(
         "request_params",
         "fetched_at",
@@ -60,15 +49,21 @@ def parse_installed_power(landing_df: DataFrame, country: str) -> DataFrame:
         "time_step",
         "last_update",
         F.col("series.name").alias("production_type"),
-        F.explode(F.arrays_zip(F.col("labels").alias("label"), F.col("data").alias("value"))).alias("pt"),
+        F.explode(F.arrays_zip(F.col("labels").alias("label"), F.col("series.data").alias("value"))).alias(
+            "pt"
+        ),
     ).select("*", F.col("pt.label").alias("label"), F.col("pt.value").alias("installed_gw"))
-    return points.transform(with_period_start).select(
-        F.lit(country).alias("country"),
-        "production_type",
-        "time_step",
-        "period_start",
-        "installed_gw",
-        "last_update",
-        "fetched_at",
-        "run_id",
+    return (
+        points.transform(with_period_start)
+        .select(
+            F.lit(country).alias("country"),
+            "production_type",
+            "time_step",
+            "period_start",
+            "installed_gw",
+            "last_update",
+            "fetched_at",
+            "run_id",
+        )
+        .transform(conform, STAGING_INSTALLED_POWER)
     )

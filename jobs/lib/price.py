@@ -6,20 +6,12 @@ from datetime import datetime
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
 
-from jobs.lib.public_power import with_ts_month
+from common.columns import conform, with_ts_month
 from jobs.lib.responses import fail_response, parsed_responses
+from schemas import STAGING_PRICE
 
 ENDPOINT = "/price"
-
-PAYLOAD_SCHEMA = StructType(
-    [
-        StructField("unix_seconds", ArrayType(LongType())),
-        StructField("price", ArrayType(DoubleType())),
-        StructField("unit", StringType()),
-    ]
-)
 
 
 def with_interval_minutes(df: DataFrame, switch_utc: datetime) -> DataFrame:
@@ -30,20 +22,9 @@ def with_interval_minutes(df: DataFrame, switch_utc: datetime) -> DataFrame:
 
 
 def parse_price(landing_df: DataFrame, bidding_zone: str, switch_utc: datetime) -> DataFrame:
-    """One row per price of every 200 /price response. A response whose arrays differ in length, or
-    whose spacing contradicts the interval length the switch instant implies, fails the job."""
-    responses = parsed_responses(landing_df, ENDPOINT, PAYLOAD_SCHEMA, ("unix_seconds", "price")).withColumn(
-        "p",
-        F.when(
-            F.size("p.price") != F.size("p.unix_seconds"),
-            fail_response(
-                ENDPOINT,
-                F.format_string(
-                    "price has %d values for %d timestamps", F.size("p.price"), F.size("p.unix_seconds")
-                ),
-            ),
-        ).otherwise(F.col("p")),
-    )
+    """Staging rows: one per price of every 200 /price response (the client checked the arrays' lengths).
+    A response whose spacing contradicts the interval length the switch instant implies fails the job."""
+    responses = parsed_responses(landing_df, ENDPOINT)
     points = responses.select(
         "request_params",
         "fetched_at",
@@ -62,7 +43,7 @@ def parse_price(landing_df: DataFrame, bidding_zone: str, switch_utc: datetime) 
     )
     return (
         points.transform(with_interval_minutes, switch_utc)
-        .transform(check_spacing)
+        .transform(with_interval_minutes_checked)
         .select(
             F.lit(bidding_zone).alias("bidding_zone"),
             "ts_utc",
@@ -73,11 +54,13 @@ def parse_price(landing_df: DataFrame, bidding_zone: str, switch_utc: datetime) 
             "run_id",
         )
         .transform(with_ts_month)
+        .transform(conform, STAGING_PRICE)
     )
 
 
-def check_spacing(df: DataFrame) -> DataFrame:
-    """Consecutive prices of one response must be exactly one interval of the earlier price apart."""
+def with_interval_minutes_checked(df: DataFrame) -> DataFrame:
+    """interval_minutes, failing the job unless consecutive prices of one response are exactly one
+    interval of the earlier price apart (the switch instant in config contradicts the data otherwise)."""
     in_response = Window.partitionBy("run_id", "request_params", "fetched_at").orderBy("ts_utc")
     previous_ts = F.lag("ts_utc").over(in_response)
     previous_minutes = F.lag("interval_minutes").over(in_response)

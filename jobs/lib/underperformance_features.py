@@ -14,8 +14,25 @@ from schemas.gold import UNDERPERFORMANCE_FEATURES
 SERIES = ("country", "production_type")
 INTERVAL_S = 1800
 DAY_S = 86_400
+LAG_DAYS = {"cf_lag_1d": 1, "cf_lag_7d": 7}
 AUDIT_COLUMNS = ("run_id", "computed_at")
 FEATURE_FIELDS = [f for f in UNDERPERFORMANCE_FEATURES.schema.fields if f.name not in AUDIT_COLUMNS]
+
+
+def window_reach(expected_days: int, min_expected_values: int) -> int:
+    """Later local days a changed day moves (and earlier days a recomputed day reads): expected_days,
+    which must cover the longest lag. Raises ValueError for settings that break that assumption or
+    that no window can meet."""
+    problems = []
+    if expected_days < max(LAG_DAYS.values()):
+        problems.append(f"expected_days {expected_days} is shorter than the {max(LAG_DAYS.values())}-day lag")
+    if not 1 <= min_expected_values <= expected_days:
+        problems.append(
+            f"min_expected_values {min_expected_values} is not within 1 … expected_days {expected_days}"
+        )
+    if problems:
+        raise ValueError("underperformance_features settings: " + "; ".join(problems))
+    return expected_days
 
 
 def filter_configured_series(df: DataFrame, production_types: Collection[str]) -> DataFrame:
@@ -210,8 +227,8 @@ def underperformance_features(
         .transform(with_local_calendar, time_zone)
         .transform(with_installed_mw, installed_df, capacity_series)
         .transform(with_capacity_factor)
-        .transform(with_cf_lag, DAY_S, "cf_lag_1d")
-        .transform(with_cf_lag, 7 * DAY_S, "cf_lag_7d")
+        .transform(with_cf_lag, LAG_DAYS["cf_lag_1d"] * DAY_S, "cf_lag_1d")
+        .transform(with_cf_lag, LAG_DAYS["cf_lag_7d"] * DAY_S, "cf_lag_7d")
         .transform(with_expected_cf, expected_days, min_expected_values)
         .transform(with_performance_ratio)
         .transform(with_is_underperforming, ratio_threshold, min_expected_cf)

@@ -10,25 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from common.cli import parse_job_args
+from common import quality
 from common.energy_charts import EnergyChartsClient
 from common.runs import job_run
-from common.staging import land_and_stage
+from common.staging import landing_df, write_landed_and_staged
 from jobs.lib.installed_power import parse_installed_power
-from schemas import STAGING_INSTALLED_POWER
+from jobs.registry import job
+from schemas import LANDING_ENERGY_CHARTS, STAGING_INSTALLED_POWER
 
-JOB = "staging.installed_power"
+JOB = job("staging.installed_power")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_job_args(argv, __doc__, needs=("country",))
-    with job_run(JOB, args) as run:
+    args = JOB.parse_args(argv, __doc__)
+    with job_run(JOB.name, args) as run:
         time_steps = run.config.get("installed_power.time_steps", ["monthly"])
         with EnergyChartsClient.from_config(run.config) as client:
             responses = [client.installed_power(args.country, time_step=step) for step in time_steps]
-        land_and_stage(
-            run, responses, lambda df: parse_installed_power(df, args.country), STAGING_INSTALLED_POWER
-        )
+        landed_df = quality.gate(run, landing_df(run, responses), LANDING_ENERGY_CHARTS)
+        staged_df = quality.gate(run, parse_installed_power(landed_df, args.country), STAGING_INSTALLED_POWER)
+        write_landed_and_staged(run, responses, landed_df, STAGING_INSTALLED_POWER, staged_df)
 
 
 if __name__ == "__main__":

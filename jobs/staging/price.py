@@ -8,27 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from common.cli import parse_job_args, utc_instant
+from common import quality
+from common.cli import utc_instant
 from common.energy_charts import EnergyChartsClient
 from common.runs import job_run
-from common.staging import land_and_stage
+from common.staging import landing_df, write_landed_and_staged
 from jobs.lib.price import parse_price
-from schemas import STAGING_PRICE
+from jobs.registry import job
+from schemas import LANDING_ENERGY_CHARTS, STAGING_PRICE
 
-JOB = "staging.price"
+JOB = job("staging.price")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_job_args(argv, __doc__, needs=("bidding_zone",))
-    with job_run(JOB, args) as run:
+    args = JOB.parse_args(argv, __doc__)
+    with job_run(JOB.name, args) as run:
         start, end = run.window
         switch_utc = utc_instant(run.config.bidding_zone(args.bidding_zone)["price_15min_from"])
         window_days = int(run.config.get("energy_charts.window_days.price", 31))
         with EnergyChartsClient.from_config(run.config) as client:
             responses = client.price(args.bidding_zone, start, end, window_days=window_days)
-        land_and_stage(
-            run, responses, lambda df: parse_price(df, args.bidding_zone, switch_utc), STAGING_PRICE
-        )
+        landed_df = quality.gate(run, landing_df(run, responses), LANDING_ENERGY_CHARTS)
+        staged_df = quality.gate(run, parse_price(landed_df, args.bidding_zone, switch_utc), STAGING_PRICE)
+        write_landed_and_staged(run, responses, landed_df, STAGING_PRICE, staged_df)
 
 
 if __name__ == "__main__":

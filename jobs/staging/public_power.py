@@ -8,24 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from common.cli import parse_job_args
+from common import quality
 from common.energy_charts import EnergyChartsClient
 from common.runs import job_run
-from common.staging import land_and_stage
+from common.staging import landing_df, write_landed_and_staged
 from jobs.lib.public_power import parse_public_power
-from schemas import STAGING_PUBLIC_POWER
+from jobs.registry import job
+from schemas import LANDING_ENERGY_CHARTS, STAGING_PUBLIC_POWER
 
-JOB = "staging.public_power"
+JOB = job("staging.public_power")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_job_args(argv, __doc__, needs=("country",))
-    with job_run(JOB, args) as run:
+    args = JOB.parse_args(argv, __doc__)
+    with job_run(JOB.name, args) as run:
         start, end = run.window
         window_days = int(run.config.get("energy_charts.window_days.public_power", 7))
         with EnergyChartsClient.from_config(run.config) as client:
             responses = client.public_power(args.country, start, end, window_days=window_days)
-        land_and_stage(run, responses, lambda df: parse_public_power(df, args.country), STAGING_PUBLIC_POWER)
+        landed_df = quality.gate(run, landing_df(run, responses), LANDING_ENERGY_CHARTS)
+        staged_df = quality.gate(run, parse_public_power(landed_df, args.country), STAGING_PUBLIC_POWER)
+        write_landed_and_staged(run, responses, landed_df, STAGING_PUBLIC_POWER, staged_df)
 
 
 if __name__ == "__main__":

@@ -13,18 +13,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from common import quality, tables
-from common.cli import parse_job_args
+from common.columns import with_audit
 from common.runs import job_run
 from jobs.lib.data_quality_daily import data_quality_daily
-from jobs.lib.gold import with_audit
+from jobs.registry import job
 from schemas import DATA_QUALITY_DAILY, QUALITY_BATCHES, QUALITY_RESULTS
 
-JOB = "transform.data_quality_daily"
+JOB = job("transform.data_quality_daily")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_job_args(argv, __doc__, needs=(), full_refresh=True)
-    with job_run(JOB, args) as run:
+    args = JOB.parse_args(argv, __doc__)
+    with job_run(JOB.name, args) as run:
         # The logs as they are now: this run's own check appends to them before the write.
         results_df, batches_df = (
             tables.read_table(

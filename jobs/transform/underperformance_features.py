@@ -12,71 +12,48 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyspark.sql import functions as F
-
-from common import quality, tables
-from common.cli import parse_job_args
-from common.days import expand_days, filter_local_days
-from common.incremental import Source, plan_refresh, save_offsets, write_refresh
-from common.log import get_logger
+from common.incremental import GoldJob, LocalDays, Source, refresh
 from common.runs import job_run
-from jobs.lib.gold import with_audit
-from jobs.lib.underperformance_features import underperformance_features
+from jobs.lib.underperformance_features import underperformance_features, window_reach
+from jobs.registry import job
 from schemas import CDC_INSTALLED_POWER, CDC_PRICE, CDC_PUBLIC_POWER, UNDERPERFORMANCE_FEATURES
 
-JOB = "transform.underperformance_features"
-
-log = get_logger(JOB)
+JOB = job("transform.underperformance_features")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_job_args(argv, __doc__, needs=("country",), full_refresh=True)
-    with job_run(JOB, args) as run:
+    args = JOB.parse_args(argv, __doc__)
+    with job_run(JOB.name, args) as run:
         country, time_zone = args.country, run.config.time_zone(args.country)
         zone = run.config.require(f"countries.{country}.bidding_zone")
         settings = run.config.require("underperformance_features")
-        power, price = (
-            Source(CDC_PUBLIC_POWER, "country", country, time_zone),
-            Source(CDC_PRICE, "bidding_zone", zone, time_zone),
+        expected_days = int(settings["expected_days"])
+        min_expected_values = int(settings["min_expected_values"])
+        reach, local_days = window_reach(expected_days, min_expected_values), LocalDays(time_zone)
+        gold = GoldJob(
+            target=UNDERPERFORMANCE_FEATURES,
+            scope={"country": country},
+            sources=[
+                Source(CDC_PUBLIC_POWER, "country", country, local_days, reach=reach),
+                # A price moves only the intervals it overlaps.
+                Source(CDC_PRICE, "bidding_zone", zone, local_days, reach=0),
+                Source(CDC_INSTALLED_POWER, "country", country, rebuild_on_change=True),
+            ],
+            transform=lambda power_df, price_df, installed_df: underperformance_features(
+                power_df,
+                installed_df,
+                price_df,
+                time_zone=time_zone,
+                aliases=run.config.get("public_power.series_aliases") or {},
+                capacity_series=settings["capacity_series"],
+                expected_days=expected_days,
+                min_expected_values=min_expected_values,
+                ratio_threshold=float(settings["ratio_threshold"]),
+                min_expected_cf=float(settings["min_expected_cf"]),
+            ),
+            rows_unit=LocalDays(time_zone, ts_column="interval_start", month_column=None),
         )
-        installed = Source(CDC_INSTALLED_POWER, "country", country, time_zone, rebuild_on_change=True)
-        sources = [power, price, installed]
-        plan = plan_refresh(run, sources, args.full_refresh)
-        if plan.is_empty:
-            log.info("no changes for %s", country)
-            run.rows_in = 0
-            return
-        reach = int(settings["expected_days"])  # lags (1 and 7 days) lie within the expected_cf window
-        power_df = run.read(CDC_PUBLIC_POWER).filter(F.col("country") == country)
-        price_df = run.read(CDC_PRICE).filter(F.col("bidding_zone") == zone)
-        installed_df = run.read(CDC_INSTALLED_POWER).filter(F.col("country") == country)
-        write_days = None
-        if not plan.full:
-            write_days = expand_days(plan.days(power), after=reach) | plan.days(price)
-            power_df = power_df.transform(filter_local_days, expand_days(write_days, before=reach), time_zone)
-            price_df = price_df.transform(filter_local_days, write_days, time_zone)
-        gold_df = underperformance_features(
-            power_df,
-            installed_df,
-            price_df,
-            time_zone=time_zone,
-            aliases=run.config.get("public_power.series_aliases") or {},
-            capacity_series=settings["capacity_series"],
-            expected_days=reach,
-            min_expected_values=int(settings["min_expected_values"]),
-            ratio_threshold=float(settings["ratio_threshold"]),
-            min_expected_cf=float(settings["min_expected_cf"]),
-        )
-        if write_days is not None:
-            gold_df = gold_df.transform(
-                filter_local_days, write_days, time_zone, ts_column="interval_start", month_column=None
-            )
-        gold_df = gold_df.transform(with_audit, run.run_id, run.started_at).transform(
-            tables.conform, UNDERPERFORMANCE_FEATURES
-        )
-        gold_df = quality.gate(run, gold_df, UNDERPERFORMANCE_FEATURES)
-        write_refresh(run, UNDERPERFORMANCE_FEATURES, gold_df, plan, power)
-        save_offsets(run, sources, plan)
+        refresh(run, gold, args.full_refresh)
 
 
 if __name__ == "__main__":

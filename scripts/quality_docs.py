@@ -1,7 +1,7 @@
 """Great Expectations Data Docs of the latest quality run of every checked table: the rows quality/results
 keeps are turned back into GX validation results and rendered as a static HTML site in a local folder.
 
-    python -m common.quality_docs [--out DIR]      # or: make quality-docs [OUT=DIR]
+    PYTHONPATH=. python scripts/quality_docs.py [--out DIR]      # or: make quality-docs [OUT=DIR]
 """
 
 from __future__ import annotations
