@@ -5,6 +5,7 @@ attribution."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -447,6 +448,10 @@ def quarantine_by_reason(counts: pd.DataFrame) -> go.Figure:
     for table, rows in counts.groupby("table", sort=True):
         fig.add_bar(y=rows["reason"], x=rows["rows"], name=table, orientation="h")
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text="Quarantined rows", tickformat=",d", rangemode="tozero")
+    # Whole rows only: at least one row per tick.
+    most = float(counts.groupby("reason")["rows"].sum().max()) if not counts.empty else 1.0
+    fig.update_xaxes(
+        title_text="Quarantined rows", tickformat=",d", rangemode="tozero", dtick=max(1, math.ceil(most / 8))
+    )
     fig.update_yaxes(title_text="Reason (failed expectation)", automargin=True)
     return _finish(fig, "Quarantined rows by reason", LAKEHOUSE_SOURCE, max(320, 160 + 40 * len(counts)))

@@ -30,6 +30,8 @@ def test_report_is_self_contained_and_every_figure_draws_offline(
     assert "gold/solar_site_daily</b> is not loaded yet" in document
     assert "Energy-Charts (Fraunhofer ISE), CC BY 4.0" in document
 
+    chromium.get("about:blank")  # leave any page an earlier test opened (the browser is shared) …
+    console_errors(chromium)  # … and drop what it logged
     chromium.execute_cdp_cmd("Network.enable", {})
     chromium.execute_cdp_cmd(
         "Network.emulateNetworkConditions",
