@@ -175,7 +175,9 @@ def wait_for_page(driver, page: str, expected: int | str, timeout_s: float = 120
         ready = (
             any(f"{expected} is not loaded yet" in a for a in state["alerts"])
             if isinstance(expected, str)
-            else len(charts) >= expected and all(c["drawn"] for c in charts) and (expected or state["tables"])
+            else len(charts) >= expected
+            and all(c["drawn"] for c in charts)
+            and (expected or state["tables"] >= 2)
         )
         if ready and not state["running"]:
             time.sleep(0.5)  # let the last chart finish its transition before the screenshot
