@@ -35,6 +35,10 @@ help:
 	@echo "make collect - the MQTT collector, foreground: ENV=local MQTT_URL=mqtt://127.0.0.1:1883 LAKEHOUSE_ROOT=... IOT_SPOOL_DIR=..."
 	@echo "make simulate-iot - publish simulated sensor readings: IOT_START=... IOT_END=... SIM_ARGS='--rate 500 --fault gap=0.001'"
 	@echo "make bench-collector - collector throughput: BENCH_MESSAGES=200000"
+	@echo "make app    - the analysts' Streamlit app on 127.0.0.1:PORT (default 8501) over ENV's lakehouse"
+	@echo "make report - one self-contained HTML report: ENV=… OUT=file START=… END=… (prints the path last)"
+	@echo "make catalog - docs/catalog.md: every table, key, partitioning, columns, SQL name and lineage"
+	@echo "make sql Q=<name> ARGS='--param value' - run sql/<name>.sql with Spark SQL over ENV's tables"
 
 $(STAMP):
 	@scripts/require-java
@@ -68,6 +72,26 @@ bench: $(STAMP)  ## time every job: a backfill of BENCH_DAYS days, then a daily 
 .PHONY: quality-docs
 quality-docs: $(STAMP)  ## GX Data Docs of each table's latest run in quality/results, into OUT (default build/quality-docs)
 	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(PY) scripts/quality_docs.py $(if $(OUT),--out $(OUT))
+
+# --- For analysts (README "For analysts") ---
+PORT ?= 8501
+Q ?=
+ARGS ?=
+.PHONY: app report sql catalog
+catalog: $(STAMP)  ## docs/catalog.md from schemas/ and the job registry
+	PYTHONPATH=$(CURDIR) $(PY) -m schemas --out docs/catalog.md
+
+app: $(STAMP)  ## Streamlit binds 127.0.0.1 only
+	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(VENV)/bin/streamlit run app/main.py --server.address 127.0.0.1 \
+		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+report: $(STAMP)  ## the last line printed is the report's path
+	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(PY) -m app.report $(if $(OUT),--out $(OUT)) \
+		$(if $(START),--start $(START)) $(if $(END),--end $(END))
+
+sql: $(STAMP)
+	@test -n "$(Q)" || { echo "make sql Q=<name> [ARGS='--param value ...']; queries: $$(ls sql | sed 's/\.sql$$//' | tr '\n' ' ')"; exit 2; }
+	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(PY) -m common.sql $(Q) $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,9 +1,40 @@
-"""Print the table catalogue as Markdown (README's "Tables" section is this output):
+"""The table catalogue as Markdown: README's "Tables" section is `catalogue_markdown()`, and
+`make catalog` writes it, with a header, to docs/catalog.md.
 
-python -m schemas
+python -m schemas [--out docs/catalog.md]
 """
 
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
 from schemas import ALL_TABLES
+from schemas.spec import TableSpec
+
+CATALOG_HEADER = """# Table catalogue
+
+Generated from `schemas/` and the job registry (`jobs/registry.py`) by `make catalog`; do not edit.
+Every table lives at `{lakehouse_root}/{layer}/{table}`. *SQL name* is the name `make sql` registers
+(and the Unity Catalog table name); *written by* is the job whose run writes the table, from the tables
+and API endpoints it reads.
+
+"""
+
+
+def lineage(spec: TableSpec) -> str:
+    """Which registered job writes the table and from what, in one sentence."""
+    from jobs.registry import PIPELINES  # the registry imports schemas: look it up only when asked
+
+    writers = [job for jobs in PIPELINES.values() for job in jobs if spec in job.writes]
+    if not writers:
+        return "Written by the jobs' shared steps (run log, quality gate, change-feed offsets)."
+    parts = []
+    for job in writers:
+        inputs = [f"`{t.full_name}`" for t in job.reads] + [f"API `{s}`" for s in job.sources]
+        parts.append(f"`{job.name}`" + (f" from {', '.join(inputs)}" if inputs else ""))
+    return f"Written by {'; '.join(parts)}."
 
 
 def catalogue_markdown() -> str:
@@ -18,6 +49,8 @@ def catalogue_markdown() -> str:
             details.append("Change Data Feed on")
         lines.append(f"{spec.comment} — {'; '.join(details)}.")
         lines.append("")
+        lines.append(f"SQL name `{spec.sql_name}`. {lineage(spec)}")
+        lines.append("")
         lines.append("| column | type | meaning |")
         lines.append("|---|---|---|")
         for field in spec.schema.fields:
@@ -27,5 +60,19 @@ def catalogue_markdown() -> str:
     return "\n".join(lines)
 
 
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m schemas", description="Print or write the table catalogue"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="write docs/catalog.md-style file here")
+    args = parser.parse_args(argv)
+    if args.out is None:
+        print(catalogue_markdown())
+        return
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(CATALOG_HEADER + catalogue_markdown(), encoding="utf-8")
+    print(args.out.resolve())
+
+
 if __name__ == "__main__":
-    print(catalogue_markdown())
+    main()

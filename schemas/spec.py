@@ -31,6 +31,13 @@ class TableSpec:
         return f"{self.layer}/{self.name}"
 
     @property
+    def sql_name(self) -> str:
+        """The table's one name in SQL: the view `make sql` registers locally and the Unity Catalog
+        table name (`<catalog>.<schema>.<sql_name>`). Gold tables keep their own name, the others
+        are prefixed by their layer (`cdc_price`, `quality_results`), so one schema holds them all."""
+        return self.name if self.layer == "gold" else f"{self.layer}_{self.name}"
+
+    @property
     def column_names(self) -> list[str]:
         return self.schema.fieldNames()
 

@@ -1,6 +1,7 @@
 """`make demo`: run the Energy-Charts slice offline. Starts the local simulator, runs every job of the
 registry's energy_charts pipeline with spark-submit (exactly as `make run` does) on the demo date range
-from conf/, then prints where the tables are and a short summary of each gold table."""
+from conf/, then prints where the tables are and a short summary of each gold table, and ends by writing
+the analysts' HTML report and printing its path."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from pyspark.sql import functions as F
 
+from app import report
 from common import tables
 from common.config import load_config
 from common.spark import build_spark
@@ -48,7 +50,8 @@ def main() -> int:
             print(f"demo: a job failed (exit {completed.returncode}); see the log above", file=sys.stderr)
             return completed.returncode
     print_summary(country, zone, start, end)
-    return 0
+    print("\nThe analysts' report of the demo lakehouse (`make app ENV=demo` serves the app):")
+    return report.main(["--env", ENV])
 
 
 def print_summary(country: str, zone: str, start: date, end: date) -> None:
