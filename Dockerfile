@@ -10,10 +10,13 @@ ARG APP_USER=lakehouse
 ARG APP_UID=1000
 
 # Java 17 for Spark 4 (Debian 12's JRE), make for the Makefile, git and procps for the dev container
-# and Spark's launch scripts. Debian security updates move these versions, so they are not pinned.
+# and Spark's launch scripts; Mosquitto, its clients and openssl for the MQTT collector's tests and
+# `make broker` (the image runs as a user who cannot apt-get later). Debian security updates move these
+# versions, so they are not pinned.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends openjdk-17-jre-headless make git procps \
+       mosquitto mosquitto-clients openssl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid "${APP_UID}" --shell /bin/bash "${APP_USER}" \
     && mkdir -p /opt/venv /workspace \

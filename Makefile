@@ -36,6 +36,10 @@ help:
 	@echo "make lint   - ruff"
 	@echo "make bench  - time every job on BENCH_DAYS=90 days of simulated data, then a daily run"
 	@echo "make quality-docs - Great Expectations Data Docs of the latest quality runs: OUT=dir (default build/quality-docs)"
+	@echo "make broker  - a local Mosquitto on MQTT_PORT (default 1883), foreground"
+	@echo "make collect - the MQTT collector, foreground: ENV=local MQTT_URL=mqtt://127.0.0.1:1883 LAKEHOUSE_ROOT=... IOT_SPOOL_DIR=..."
+	@echo "make simulate-iot - publish simulated sensor readings: IOT_START=... IOT_END=... SIM_ARGS='--rate 500 --fault gap=0.001'"
+	@echo "make bench-collector - collector throughput: BENCH_MESSAGES=200000"
 
 $(STAMP):
 	@scripts/require-java
@@ -74,8 +78,31 @@ quality-docs: $(STAMP)  ## GX Data Docs of each table's latest run in quality/re
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# --- IoT telemetry over MQTT (README "IoT telemetry over MQTT") ---
+MQTT_PORT ?= 1883
+# Debian packages the broker targets need (installed when missing): command=package.
+MOSQUITTO_PACKAGES = mosquitto=mosquitto mosquitto_pub=mosquitto-clients mosquitto_passwd=mosquitto openssl=openssl
+IOT_START ?= $(shell date -u +%Y-%m-%dT00:00Z)
+IOT_END ?= $(shell date -u -d tomorrow +%Y-%m-%dT00:00Z)
+BENCH_MESSAGES ?= 200000
+
+.PHONY: broker collect simulate-iot bench-collector
+broker: $(STAMP)  ## a local Mosquitto (conf/mosquitto/mosquitto.conf) in the foreground on MQTT_PORT
+	@scripts/require-debian-packages $(MOSQUITTO_PACKAGES)
+	PYTHONPATH=$(CURDIR) $(PY) -m simulator.mosquitto --port $(MQTT_PORT)
+
+collect: $(STAMP)  ## the MQTT collector in the foreground: ENV, MQTT_URL, LAKEHOUSE_ROOT, IOT_SPOOL_DIR, ...
+	LAKEHOUSE_ENV=$(ENV) $(PY) -m jobs.collect.iot_mqtt
+
+simulate-iot: $(STAMP)  ## publish a day of simulated readings (IOT_START, IOT_END) to MQTT_URL
+	PYTHONPATH=$(CURDIR) $(PY) -m simulator.iot --start $(IOT_START) --end $(IOT_END) $(SIM_ARGS)
+
+bench-collector: $(STAMP)  ## collector throughput against a local Mosquitto (not part of make test)
+	@scripts/require-debian-packages $(MOSQUITTO_PACKAGES)
+	BENCH_MESSAGES=$(BENCH_MESSAGES) PYTHONPATH=$(CURDIR) $(PY) scripts/bench_collector.py
+
 clean:
-	rm -rf lakehouse lakehouse-demo lakehouse-test spark-warehouse metastore_db derby.log .pytest_cache
+	rm -rf lakehouse lakehouse-demo lakehouse-test spark-warehouse metastore_db derby.log .pytest_cache spool mosquitto-local
 
 # --- Packaging, Databricks bundle, container (README "Running on ADLS Gen2 and Databricks") ---
 BUNDLE_TARGET ?= dev

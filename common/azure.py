@@ -181,11 +181,7 @@ def storage_settings(config: Config, environ: Mapping[str, str] | None = None) -
     if on_databricks(environ):
         return StorageSettings(auth="databricks")
     packages = required_packages(config, environ)
-    mode = str(config.get("adls.auth") or AUTO)
-    if mode not in AUTH_MODES:
-        raise ConfigError(f"config '{config.env}': adls.auth is {mode!r}; expected one of {list(AUTH_MODES)}")
-    if mode == AUTO:
-        mode = _detect_mode(environ, location)
+    mode = _auth_mode(config, environ, location)
     if mode == CLUSTER:
         return StorageSettings(auth=CLUSTER, packages=packages)
     values = _credentials(mode, environ, location)
@@ -208,6 +204,38 @@ def storage_settings(config: Config, environ: Mapping[str, str] | None = None) -
     spark_conf: dict[str, str | Secret] = {f"spark.hadoop.{key}": value for key, value in conf.items()}
     spark_conf["spark.redaction.regex"] = REDACTION_REGEX
     return StorageSettings(auth=mode, packages=packages, conf=spark_conf)
+
+
+def fsspec_storage_options(config: Config, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """adlfs storage options for the lakehouse root, with the same auth mode and credentials as the Spark
+    jobs (for plain Python processes such as the MQTT collector); {} for a root that is not on ADLS.
+    Secret values are plain strings here: hand them to fsspec, never log them."""
+    environ = os.environ if environ is None else environ
+    location = AdlsLocation.parse(config.lakehouse_root)
+    if location is None:
+        return {}
+    mode = _auth_mode(config, environ, location)
+    if mode == CLUSTER or on_databricks(environ):
+        return {"account_name": location.account, "anon": False}  # azure-identity's default chain
+    values = {
+        k: v.reveal() if isinstance(v, Secret) else v
+        for k, v in _credentials(mode, environ, location).items()
+    }
+    if mode == SERVICE_PRINCIPAL:
+        return {
+            "account_name": location.account,
+            "tenant_id": values["AZURE_TENANT_ID"],
+            "client_id": values["AZURE_CLIENT_ID"],
+            "client_secret": values["AZURE_CLIENT_SECRET"],
+        }
+    return {"account_name": location.account, "account_key": values["AZURE_STORAGE_KEY"]}
+
+
+def _auth_mode(config: Config, environ: Mapping[str, str], location: AdlsLocation) -> str:
+    mode = str(config.get("adls.auth") or AUTO)
+    if mode not in AUTH_MODES:
+        raise ConfigError(f"config '{config.env}': adls.auth is {mode!r}; expected one of {list(AUTH_MODES)}")
+    return _detect_mode(environ, location) if mode == AUTO else mode
 
 
 def _detect_mode(environ: Mapping[str, str], location: AdlsLocation) -> str:

@@ -25,6 +25,11 @@ ENV_OVERRIDES = {
     "AZURE_STORAGE_CONTAINER": "adls.container",
     "LAKEHOUSE_ADLS_PREFIX": "adls.prefix",
     "LAKEHOUSE_ADLS_AUTH": "adls.auth",
+    # The MQTT collector (jobs/collect): broker, and what differs between collectors sharing the load.
+    "MQTT_URL": "iot.broker_url",
+    "IOT_SPOOL_DIR": "iot.collector.spool_dir",
+    "IOT_CLIENT_ID": "iot.collector.client_id",
+    "IOT_SHARE_GROUP": "iot.collector.share_group",
 }
 
 # `{dotted.key}` in lakehouse_root is filled from the settings (see conf/adls/config.yaml).

@@ -18,7 +18,7 @@ os.environ["LAKEHOUSE_ENV"] = "test"
 from common.config import Config, load_config  # noqa: E402
 from common.spark import build_spark  # noqa: E402
 
-pytest_plugins = ["tests.sim_fixtures"]
+pytest_plugins = ["tests.sim_fixtures", "tests.mqtt_fixtures"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

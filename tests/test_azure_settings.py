@@ -242,3 +242,25 @@ def test_spark_submit_gets_hadoop_azure_only_for_an_adls_root(monkeypatch):
 
 def test_settings_repr_is_stable_for_an_empty_mapping():
     assert repr(StorageSettings(auth="local")) == "StorageSettings(auth='local', packages=(), conf={})"
+
+
+def test_fsspec_options_for_the_collector_use_the_same_credentials():
+    from common.azure import fsspec_storage_options
+
+    assert fsspec_storage_options(adls_config("service_principal"), environ=SERVICE_PRINCIPAL_ENV) == {
+        "account_name": ACCOUNT,
+        "tenant_id": "00000000-0000-0000-0000-00000007e1a7",
+        "client_id": "00000000-0000-0000-0000-00000000c11e",
+        "client_secret": FAKE_SECRET,
+    }
+    assert fsspec_storage_options(adls_config(), environ={"AZURE_STORAGE_KEY": FAKE_KEY}) == {
+        "account_name": ACCOUNT,
+        "account_key": FAKE_KEY,
+    }
+    assert fsspec_storage_options(adls_config("cluster"), environ={}) == {
+        "account_name": ACCOUNT,
+        "anon": False,
+    }
+    assert fsspec_storage_options(adls_config(root="./lakehouse"), environ={}) == {}
+    with pytest.raises(MissingCredentialError, match="AZURE_CLIENT_SECRET"):
+        fsspec_storage_options(adls_config("service_principal"), environ={"AZURE_CLIENT_ID": "x"})
