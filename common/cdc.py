@@ -1,7 +1,8 @@
 """The generic change-data-capture merge every cdc table uses.
 
 Rules (order-independent: merging the same batches in any order gives the same values):
-- the batch keeps, per key, the latest non-null value (ties: fetched_at, then run_id); a key whose
+- the batch keeps, per key, the latest non-null value (by the spec's `order_by`: fetched_at, then
+  run_id for the market tables; received_at, seq, source file, line for IoT telemetry); a key whose
   values are all null keeps its latest null row, so never-published keys still arrive;
 - a key never seen before is inserted, even with a null value;
 - a stored row takes a source value only if that value is non-null and fetched later than the
@@ -25,10 +26,16 @@ from schemas.spec import TableSpec
 NULL_TOKEN = "\u2205"  # stands for null inside record_hash, so null and "" hash differently
 
 
-def latest_non_null_per_key(df: DataFrame, keys: tuple[str, ...] | list[str], value_column: str) -> DataFrame:
-    """One row per key: the newest non-null value, else the newest row (all values null)."""
+def latest_non_null_per_key(
+    df: DataFrame,
+    keys: tuple[str, ...] | list[str],
+    value_column: str,
+    order_by: tuple[str, ...] = ("fetched_at", "run_id"),
+) -> DataFrame:
+    """One row per key: the newest non-null value, else the newest row (all values null); newest by
+    `order_by`, compared column after column (later ones break ties)."""
     ranking = Window.partitionBy(*keys).orderBy(
-        F.col(value_column).isNotNull().desc(), F.col("fetched_at").desc(), F.col("run_id").desc()
+        F.col(value_column).isNotNull().desc(), *(F.col(c).desc() for c in order_by)
     )
     return df.withColumn("_rank", F.row_number().over(ranking)).filter(F.col("_rank") == 1).drop("_rank")
 
@@ -49,7 +56,7 @@ def prepare_batch(df: DataFrame, spec: TableSpec, run_ts: datetime) -> DataFrame
     """Staged rows -> the merge source: deduplicated per key, hashed, audited, in the spec's shape."""
     value_columns = spec_value_columns(spec)
     return conform(
-        df.transform(latest_non_null_per_key, spec.keys, spec.value_column)
+        df.transform(latest_non_null_per_key, spec.keys, spec.value_column, spec.order_by)
         .transform(with_record_hash, value_columns)
         .transform(with_audit_columns, run_ts),
         spec,
@@ -62,14 +69,38 @@ def spec_value_columns(spec: TableSpec) -> tuple[str, ...]:
     return (spec.value_column, *spec.payload_columns)
 
 
+def newer_condition(columns: tuple[str, ...]) -> str:
+    """SQL: the source row `s` is newer than the stored `t` by these columns, compared in order."""
+    clauses, ties = [], []
+    for c in columns:
+        clauses.append(" AND ".join([*ties, f"s.{c} > t.{c}"]))
+        ties.append(f"s.{c} = t.{c}")
+    return " OR ".join(f"({clause})" for clause in clauses)
+
+
 def merge_cdc(spark: SparkSession, config: Config, spec: TableSpec, batch_df: DataFrame) -> dict[str, int]:
-    """Merge a prepared batch (see `prepare_batch`) into the cdc table; returns Delta's merge metrics."""
+    """Merge a prepared batch (see `prepare_batch`) into the cdc table; returns Delta's merge metrics.
+
+    Newer means later by the spec's `order_by` columns the table stores (the first one, e.g.
+    fetched_at or received_at, then its stored tie-breakers); a revision also takes the columns that
+    travel with the value without being hashed (e.g. the message's seq)."""
     table = ensure_table(spark, config, spec)
     value_columns = spec_value_columns(spec)
     value = spec.value_column
-    newer = "s.fetched_at > t.fetched_at"
+    seen_at = spec.order_by[0]
+    newer = f"({newer_condition(tuple(c for c in spec.order_by if c in spec.column_names))})"
     condition = f"{partition_predicate(batch_df, spec)} AND {key_condition(spec.keys)}"
-    revision = {c: f"s.{c}" for c in (*value_columns, "fetched_at", "record_hash", "updated_at")}
+    fixed = {
+        *spec.keys,
+        *spec.partition_by,
+        *value_columns,
+        seen_at,
+        "first_seen_at",
+        "updated_at",
+        "record_hash",
+    }
+    carried = [c for c in spec.column_names if c not in fixed]
+    revision = {c: f"s.{c}" for c in (*value_columns, *carried, seen_at, "record_hash", "updated_at")}
     return merge_metrics(
         table.alias("t")
         .merge(batch_df.alias("s"), condition)
@@ -83,7 +114,7 @@ def merge_cdc(spark: SparkSession, config: Config, spec: TableSpec, batch_df: Da
         .whenMatchedUpdate(
             condition=f"{newer} AND (s.{value} IS NOT NULL OR t.{value} IS NULL) "
             "AND t.record_hash <=> s.record_hash",
-            set={"fetched_at": "s.fetched_at"},
+            set={seen_at: f"s.{seen_at}"},
         )
         .whenNotMatchedInsert(values={c: f"s.{c}" for c in spec.column_names})
         .execute()

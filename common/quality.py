@@ -281,9 +281,13 @@ def check(
     ]
     flagged_df = checked_df.withColumn(_REASON, _reason(evaluated))
     passed_df = flagged_df.filter(F.col(_REASON) == "").select(*df.columns)
+    # The quarantine's own extra columns (e.g. the raw input line) are unknown to the suite: null.
+    extra = [f.name for f in spec.quarantine_columns if f.name not in df.columns]
+    held_back_df = flagged_df.filter(F.col(_REASON) != "")
+    for name in extra:
+        held_back_df = held_back_df.withColumn(name, F.lit(None))
     quarantined_df = tables.conform(
-        flagged_df.filter(F.col(_REASON) != "")
-        .withColumn("reason", F.col(_REASON))
+        held_back_df.withColumn("reason", F.col(_REASON))
         .withColumn("run_id", F.lit(run_id))
         .withColumn("quarantined_at", F.lit(now).cast("timestamp")),
         quarantine_spec(spec),
@@ -311,26 +315,37 @@ def check(
     return QualityOutcome(spec.full_name, suite, passed_df, quarantined_df, results, batch, errors)
 
 
-def write_outcome(spark: SparkSession, config: Config, spec: TableSpec, outcome: QualityOutcome) -> None:
+def write_outcome(
+    spark: SparkSession,
+    config: Config,
+    spec: TableSpec,
+    outcome: QualityOutcome,
+    txn: tuple[str, int] | None = None,
+) -> None:
     """Append the results to quality/results, the batch's profile to quality/batches and the
     quarantined rows, if any, to the table's quarantine (one commit each). All are logs keyed by run:
-    call once per table and run, before `raise_on_errors`, so a failing run leaves its evidence."""
-    tables.append(spark, config, QUALITY_RESULTS, tables.rows_to_df(spark, QUALITY_RESULTS, outcome.results))
-    tables.append(spark, config, QUALITY_BATCHES, tables.rows_to_df(spark, QUALITY_BATCHES, [outcome.batch]))
+    call once per table and run, before `raise_on_errors`, so a failing run leaves its evidence.
+    `txn` makes the appends idempotent (see `tables.append`), for batches that may be replayed."""
+    results_df = tables.rows_to_df(spark, QUALITY_RESULTS, outcome.results)
+    tables.append(spark, config, QUALITY_RESULTS, results_df, txn)
+    tables.append(
+        spark, config, QUALITY_BATCHES, tables.rows_to_df(spark, QUALITY_BATCHES, [outcome.batch]), txn
+    )
     if outcome.quarantined_rows:
-        tables.append(spark, config, quarantine_spec(spec), outcome.quarantined_df)
+        tables.append(spark, config, quarantine_spec(spec), outcome.quarantined_df, txn)
 
 
-def gate(run: JobRun, df: DataFrame, spec: TableSpec) -> DataFrame:
+def gate(run: JobRun, df: DataFrame, spec: TableSpec, txn: tuple[str, int] | None = None) -> DataFrame:
     """The validate step of a job for one batch of `spec`, before anything is written downstream:
     the schema must match, the table's suite runs, its evidence is written (`write_outcome`), an
     error-level failure raises `QualityError`, and the rows that may flow on are returned (cached;
     the batch itself when nothing was quarantined). Their keys are checked not null last, so a suite
-    that forgot a key cannot let a null key through."""
+    that forgot a key cannot let a null key through. `txn` makes the evidence's appends idempotent
+    (`tables.append`), for streaming micro-batches that may be replayed."""
     check_schema(df, spec)
     batch_df = df if df.is_cached else df.cache()
     outcome = check(batch_df, spec, run_id=run.run_id, job=run.job, now=run.started_at, config=run.config)
-    write_outcome(run.spark, run.config, spec, outcome)
+    write_outcome(run.spark, run.config, spec, outcome, txn)
     run.metrics.setdefault("quarantined_rows", {})[spec.full_name] = outcome.quarantined_rows
     outcome.raise_on_errors()
     passed_df = outcome.passed_df.cache() if outcome.quarantined_rows else batch_df

@@ -61,9 +61,17 @@ def read_table(spark: SparkSession, config: Config, spec: TableSpec, version: in
     return reader.load(spec_path(config, spec))
 
 
-def append(spark: SparkSession, config: Config, spec: TableSpec, df: DataFrame) -> None:
+def append(
+    spark: SparkSession, config: Config, spec: TableSpec, df: DataFrame, txn: tuple[str, int] | None = None
+) -> None:
+    """Append in one commit. With `txn` = (application id, version) the write is idempotent: Delta
+    skips it if the table already holds a commit of that application at that version or later (a
+    streaming micro-batch replayed after a crash)."""
     ensure_table(spark, config, spec)
-    conform(df, spec).write.format("delta").mode("append").save(spec_path(config, spec))
+    writer = conform(df, spec).write.format("delta").mode("append")
+    if txn is not None:
+        writer = writer.option("txnAppId", txn[0]).option("txnVersion", txn[1])
+    writer.save(spec_path(config, spec))
 
 
 def replace_where(
