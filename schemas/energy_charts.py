@@ -51,12 +51,15 @@ def required_payload_keys(endpoint: str) -> tuple[str, ...]:
     return tuple(f.name for f in PAYLOAD_SCHEMAS[endpoint].fields if not f.nullable)
 
 
-def cdc_audit_columns() -> list[StructField]:
-    """The bookkeeping columns every cdc table carries after its value columns."""
+def cdc_audit_columns(
+    seen_at: str = "fetched_at",
+    seen_at_comment: str = "Fetch time of the stored value (newest fetch confirming it)",
+) -> list[StructField]:
+    """The bookkeeping columns every cdc table carries after its value columns; `seen_at` is the
+    spec's first `order_by` column (when the stored value was fetched or received)."""
     not_null = {"nullable": False}
     return [
-        column("fetched_at", TimestampType(), "Fetch time of the stored value (newest fetch confirming it)",
-               **not_null),
+        column(seen_at, TimestampType(), seen_at_comment, **not_null),
         column("first_seen_at", TimestampType(), "Run time when the key first arrived", **not_null),
         column("updated_at", TimestampType(), "Run time of the last change of value (revision)", **not_null),
         column("record_hash", StringType(), "SHA-256 of the value columns, for change detection", **not_null),

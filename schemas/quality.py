@@ -22,6 +22,7 @@ from schemas.gold import (
     DATA_QUALITY_DAILY,
     UNDERPERFORMANCE_FEATURES,
 )
+from schemas.iot import STAGING_IOT_TELEMETRY
 from schemas.spec import TableSpec, column
 
 QUALITY_RESULTS = TableSpec(
@@ -105,24 +106,28 @@ QUARANTINE_LAYER = "quality"
 
 def quarantine_spec(spec: TableSpec) -> TableSpec:
     """quality/quarantine_<layer>_<name>: the table's columns, all nullable (a null key can be the
-    reason), then `reason`, `run_id` and `quarantined_at`. A table that has a run_id of its own (staging,
-    gold) keeps it in place: the run that checks a batch is the run that produced it.
+    reason), then the spec's `quarantine_columns`, `reason`, `run_id` and `quarantined_at`. A table
+    that has a run_id of its own (staging, gold) keeps it in place: the run that checks a batch is the
+    run that produced it.
 
     Append-only log of a few rows: partitioned by the table's first partition column only (its
     scope, e.g. country) so a scope's quarantine reads cheaply without small partitions per month.
     """
-    clashes = [name for name in ("reason", "quarantined_at") if name in spec.column_names]
+    extra_names = [f.name for f in spec.quarantine_columns]
+    clashes = [n for n in ("reason", "quarantined_at", *extra_names) if n in spec.column_names]
     if clashes:
         raise ValueError(f"{spec.full_name}: columns {clashes} clash with the quarantine's own columns")
     fields = [StructField(f.name, f.dataType, True, metadata=f.metadata) for f in spec.schema.fields]
     run_id = column("run_id", StringType(), "Run that quarantined the row", nullable=False)
     if "run_id" in spec.column_names:
         fields = [run_id if f.name == "run_id" else f for f in fields]
+    fields.extend(spec.quarantine_columns)
     fields.append(
         column(
             "reason",
             StringType(),
-            "Names of the error-level expectations the row failed, '; '-separated, in suite order",
+            spec.quarantine_reason
+            or "Names of the error-level expectations the row failed, '; '-separated, in suite order",
             nullable=False,
         )
     )
@@ -145,6 +150,8 @@ def quarantine_spec(spec: TableSpec) -> TableSpec:
         change_data_feed=False,
         value_column=None,
         payload_columns=(),
+        quarantine_columns=(),
+        quarantine_reason=None,
     )
 
 
@@ -160,6 +167,8 @@ QUARANTINE_TABLES: tuple[TableSpec, ...] = tuple(
         DAILY_PRICE_WIND,
         UNDERPERFORMANCE_FEATURES,
         DATA_QUALITY_DAILY,
+        STAGING_IOT_TELEMETRY,
     )
 )
 QUARANTINE_STAGING_PUBLIC_POWER = QUARANTINE_TABLES[0]
+QUARANTINE_STAGING_IOT_TELEMETRY = QUARANTINE_TABLES[-1]

@@ -25,6 +25,13 @@ class TableSpec:
     # with it (compared through record_hash).
     value_column: str | None = None
     payload_columns: tuple[str, ...] = field(default=())
+    # cdc tables: what orders the candidate rows of a key, newest first, after "has a value". The
+    # first column is stored (the time the value was received or fetched); the rest break ties.
+    order_by: tuple[str, ...] = ("fetched_at", "run_id")
+    # Columns the table's quarantine carries besides the table's own (e.g. the raw input line).
+    quarantine_columns: tuple[StructField, ...] = field(default=())
+    # What the quarantine's `reason` holds, if not the names of failed suite expectations.
+    quarantine_reason: str | None = None
 
     @property
     def full_name(self) -> str:
