@@ -96,6 +96,9 @@ class Source:
     unit: Unit | None = None
     reach: int = 0
     rebuild_on_change: bool = False
+    # A job that runs the skeleton once per slice of its target (e.g. per site) while several slices
+    # read the same scope (one bidding zone) records its offsets per slice: `slice` names it.
+    slice: str | None = None
 
     def __post_init__(self) -> None:
         if self.unit is None and not self.rebuild_on_change:
@@ -111,8 +114,9 @@ class Source:
 
     @property
     def offset_scope(self) -> str:
-        """The scope as ops/cdf_offsets records it ('*': the whole table)."""
-        return self.scope if self.scope is not None else "*"
+        """The scope as ops/cdf_offsets records it ('*': the whole table), '@slice' when given."""
+        scope = self.scope if self.scope is not None else "*"
+        return scope if self.slice is None else f"{scope}@{self.slice}"
 
     def in_scope(self, df: DataFrame) -> DataFrame:
         return df if self.scope_column is None else df.filter(F.col(self.scope_column) == self.scope)

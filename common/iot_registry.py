@@ -40,6 +40,8 @@ class Site:
     longitude: float
     ac_capacity_kw: float
     dc_capacity_kwp: float | None = None
+    bidding_zone: str | None = None
+    country: str | None = None
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
 
 
@@ -98,22 +100,32 @@ def registry_path(config: Config | None = None, path: str | os.PathLike[str] | N
 def load_registry(config: Config | None = None, path: str | os.PathLike[str] | None = None) -> Registry:
     """Read and check the registry (see registry_path for which file); ConfigError when it does not fit."""
     source = registry_path(config, path)
-    return parse_registry(read_yaml(source), str(source))
+    return parse_registry(read_yaml(source), str(source), config)
 
 
-def parse_registry(document: Mapping[str, Any], source: str = "<registry>") -> Registry:
-    """A Registry from the parsed YAML document; ConfigError naming the first entry that does not fit."""
+def parse_registry(
+    document: Mapping[str, Any], source: str = "<registry>", config: Config | None = None
+) -> Registry:
+    """A Registry from the parsed YAML document; ConfigError naming the first entry that does not fit.
+    `configured` fields (a site's bidding_zone, country) are checked against `config` (default:
+    load_config())."""
+    config = config or load_config()
+    configured = {
+        spec.choices[0]: tuple(config.get(spec.choices[0]) or ())
+        for spec in (*SITE_FIELDS, *SENSOR_FIELDS)
+        if spec.kind == "configured"
+    }
     unknown = sorted(set(document) - {"sites", "sensors"})
     if unknown:
         raise ConfigError(f"{source}: unknown top-level keys {unknown}; expected 'sites' and 'sensors'")
     sites = tuple(
         Site(**values, extra=extra)
-        for values, extra in _entries(document, "sites", "site_id", SITE_FIELDS, source)
+        for values, extra in _entries(document, "sites", "site_id", SITE_FIELDS, source, configured)
     )
     site_by_id = {site.site_id: site for site in sites}
     sensors = tuple(
         Sensor(**values, extra=extra)
-        for values, extra in _entries(document, "sensors", "sensor_id", SENSOR_FIELDS, source)
+        for values, extra in _entries(document, "sensors", "sensor_id", SENSOR_FIELDS, source, configured)
     )
     for index, sensor in enumerate(sensors):
         where = f"{source}: sensors[{index}] (sensor_id {sensor.sensor_id!r})"
@@ -140,6 +152,7 @@ def _entries(
     id_field: str,
     fields: Sequence[RegistryField],
     source: str,
+    configured: Mapping[str, Sequence[str]],
 ) -> list[tuple[dict[str, Any], Mapping[str, Any]]]:
     """(declared values, extra fields) of each entry of one list, ids unique."""
     entries = document.get(list_name)
@@ -161,7 +174,7 @@ def _entries(
                 if kinds is True or (not isinstance(kinds, bool) and entry.get("kind") in kinds):
                     raise ConfigError(f"{where}: field '{spec.name}' is required ({spec.comment})")
                 continue
-            values[spec.name] = _checked(spec, value, where)
+            values[spec.name] = _checked(spec, value, where, configured)
         if entry_id in seen:
             first = f"{list_name}[{seen[entry_id]}]"
             raise ConfigError(f"{where}: duplicate {id_field} {entry_id!r} (first at {first})")
@@ -171,15 +184,21 @@ def _entries(
     return parsed
 
 
-def _checked(spec: RegistryField, value: Any, where: str) -> Any:
+def _checked(
+    spec: RegistryField, value: Any, where: str, configured: Mapping[str, Sequence[str]]
+) -> Any:
     """The value of one field, or ConfigError saying what the field expects."""
     problem = None
-    if spec.kind in ("id", "text", "time_zone", "choice") and not (isinstance(value, str) and value.strip()):
+    is_text = spec.kind in ("id", "text", "time_zone", "choice", "configured")
+    if is_text and not (isinstance(value, str) and value.strip()):
         problem = "expected a non-empty string"
     elif spec.kind == "id" and any(c in value for c in FORBIDDEN_ID_CHARACTERS):
         problem = f"an id is an MQTT topic level and may not contain any of {FORBIDDEN_ID_CHARACTERS!r}"
     elif spec.kind == "choice" and value not in spec.choices:
         problem = f"expected one of {list(spec.choices)}"
+    elif spec.kind == "configured" and value not in configured[spec.choices[0]]:
+        known = sorted(configured[spec.choices[0]])
+        problem = f"not configured under {spec.choices[0]} in conf/ (known: {known})"
     elif spec.kind == "time_zone":
         try:
             ZoneInfo(value)

@@ -164,3 +164,30 @@ def rows_to_df(spark: SparkSession, spec: TableSpec, rows: Iterable[Mapping[str,
     """A DataFrame with the spec's schema from Python rows (dicts by column name)."""
     names = spec.column_names
     return spark.createDataFrame([tuple(row.get(n) for n in names) for row in rows], schema=spec.schema)
+
+
+def merge_snapshot(
+    spark: SparkSession, config: Config, spec: TableSpec, df: DataFrame, removed_at: datetime
+) -> dict[str, int]:
+    """Merge a complete snapshot of a keyed source (e.g. the sensor registry) into a dimension with the
+    columns in_registry, first_seen_at, updated_at, removed_at and record_hash: a new key is inserted,
+    a key whose record_hash changed (or that returns after removal) is updated except first_seen_at,
+    an unchanged key is left alone (no commit churn, no change-feed rows), and a key missing from the
+    snapshot is kept with in_registry = false and removed_at, so facts that name it still join.
+    Returns the merge metrics."""
+    table = ensure_table(spark, config, spec)
+    source = conform(df, spec)
+    run_ts = f"CAST('{removed_at.isoformat()}' AS TIMESTAMP)"
+    values = {name: f"s.{name}" for name in spec.column_names}
+    changed = {name: value for name, value in values.items() if name != "first_seen_at"}
+    return merge_metrics(
+        table.alias("t")
+        .merge(source.alias("s"), key_condition(spec.keys))
+        .whenMatchedUpdate(condition="t.record_hash <> s.record_hash OR NOT t.in_registry", set=changed)
+        .whenNotMatchedInsert(values=values)
+        .whenNotMatchedBySourceUpdate(
+            condition="t.in_registry",
+            set={"in_registry": "false", "removed_at": run_ts, "updated_at": run_ts},
+        )
+        .execute()
+    )

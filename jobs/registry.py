@@ -30,9 +30,13 @@ from schemas import (
     DAILY_PRICE_WIND,
     DAILY_PRODUCTION_TREND,
     DATA_QUALITY_DAILY,
+    DIM_SENSOR,
+    DIM_SITE,
     LANDING_ENERGY_CHARTS,
     QUALITY_BATCHES,
     QUALITY_RESULTS,
+    SENSOR_READINGS_1MIN,
+    SOLAR_SITE_DAILY,
     STAGING_INSTALLED_POWER,
     STAGING_PRICE,
     STAGING_PUBLIC_POWER,
@@ -113,6 +117,11 @@ PIPELINES: dict[str, tuple[Job, ...]] = {
         Job("transform.daily_price_wind", "zone", reads=(CDC_PRICE, CDC_PUBLIC_POWER), writes=(DAILY_PRICE_WIND,), full_refresh=True),
         Job("transform.underperformance_features", "country", reads=(CDC_PUBLIC_POWER, CDC_INSTALLED_POWER, CDC_PRICE), writes=(UNDERPERFORMANCE_FEATURES,), full_refresh=True),
         Job("transform.data_quality_daily", "none", reads=(QUALITY_RESULTS, QUALITY_BATCHES), writes=(DATA_QUALITY_DAILY,), full_refresh=True),
+    ),
+    "iot_telemetry": (
+        Job("transform.dim_site", "none", writes=(DIM_SITE,), sources=("sensor registry",)),
+        Job("transform.dim_sensor", "none", writes=(DIM_SENSOR,), sources=("sensor registry",)),
+        Job("transform.solar_site_daily", "none", reads=(SENSOR_READINGS_1MIN, DIM_SITE, DIM_SENSOR, CDC_PRICE, CDC_PUBLIC_POWER, CDC_INSTALLED_POWER), writes=(SOLAR_SITE_DAILY,), full_refresh=True),
     ),
 }  # fmt: skip
 

@@ -36,8 +36,10 @@ class RegistryField:
     """One field of a registry entry.
 
     `kind` is `id` (a non-empty string usable as an MQTT topic level), `text`, `number` (int or float,
-    never a boolean), `positive` (a number > 0), `time_zone` (an IANA name) or `choice` (one of
-    `choices`). `required` is True, False, or the site kinds that must have the field."""
+    never a boolean), `positive` (a number > 0), `time_zone` (an IANA name), `choice` (one of
+    `choices`), or `configured`: one of the names configured under the config section `choices[0]`
+    (e.g. `bidding_zones`), spelled as there. `required` is True, False, or the site kinds that must have
+    the field."""
 
     name: str
     kind: str
@@ -57,6 +59,21 @@ SITE_FIELDS = (
     RegistryField("longitude", "number", "degrees east", low=-180, high=180),
     RegistryField("dc_capacity_kwp", "positive", "DC (module) capacity in kWp", required=(SOLAR,)),
     RegistryField("ac_capacity_kw", "positive", "AC (inverter / grid connection) capacity in kW"),
+    RegistryField(
+        "bidding_zone",
+        "configured",
+        "day-ahead bidding zone the site sells into (a zone under bidding_zones in conf/); "
+        "none: no market value",
+        required=False,
+        choices=("bidding_zones",),
+    ),
+    RegistryField(
+        "country",
+        "configured",
+        "country of the site (a country under countries in conf/); none: no national fleet comparison",
+        required=False,
+        choices=("countries",),
+    ),
 )
 
 SENSOR_FIELDS = (

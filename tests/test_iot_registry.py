@@ -21,7 +21,8 @@ pytestmark = pytest.mark.iot
 GOOD = {
     "sites": [
         {"site_id": "solar-a", "name": "Solar Park A", "kind": "solar", "time_zone": "Europe/Berlin",
-         "latitude": 48.1, "longitude": 11.6, "dc_capacity_kwp": 5000, "ac_capacity_kw": 4200},
+         "latitude": 48.1, "longitude": 11.6, "dc_capacity_kwp": 5000, "ac_capacity_kw": 4200,
+         "bidding_zone": "DE-LU", "country": "de"},
         {"site_id": "wind-c", "name": "Wind Farm C", "kind": "wind", "time_zone": "Europe/Berlin",
          "latitude": 54.3, "longitude": 9.1, "ac_capacity_kw": 12000, "hub_height_m": 120},
     ],
@@ -49,7 +50,9 @@ def test_parses_sites_and_sensors_in_file_order_with_extra_fields_kept():
     assert registry.sites[0] == Site(
         site_id="solar-a", name="Solar Park A", kind="solar", time_zone="Europe/Berlin",
         latitude=48.1, longitude=11.6, dc_capacity_kwp=5000, ac_capacity_kw=4200,
+        bidding_zone="DE-LU", country="de",
     )  # fmt: skip
+    assert (registry.site("wind-c").bidding_zone, registry.site("wind-c").country) == (None, None)
     assert [s.site_id for s in registry.sites] == ["solar-a", "wind-c"]
     assert registry.site("wind-c").dc_capacity_kwp is None
     assert dict(registry.site("wind-c").extra) == {"hub_height_m": 120}
@@ -75,6 +78,11 @@ def test_demo_registry_has_two_solar_sites_in_two_time_zones_and_one_wind_site()
         )
     assert {s.expected_interval_s for s in registry.sensors} == {10, 60}
     assert all(s.unit == UNIT_OF_KIND[s.kind] for s in registry.sensors)
+    # Only the German sites have a market: conf/ (and the market simulator) know no Spanish zone.
+    assert {(s.time_zone, s.bidding_zone, s.country) for s in registry.sites} == {
+        ("Europe/Berlin", "DE-LU", "de"),
+        ("Europe/Madrid", None, None),
+    }
 
 
 def test_path_comes_from_argument_then_env_then_config(tmp_path, monkeypatch):
@@ -118,6 +126,12 @@ def test_path_comes_from_argument_then_env_then_config(tmp_path, monkeypatch):
          "sites[0] (site_id 'solar-a'): field 'dc_capacity_kwp' is required"),
         (changed("sites", 0, time_zone="Mars/Olympus"),
          "field 'time_zone': 'Mars/Olympus': not an IANA time zone"),
+        (changed("sites", 0, bidding_zone="ES"),
+         "sites[0] (site_id 'solar-a'): field 'bidding_zone': 'ES': not configured under bidding_zones "
+         "in conf/ (known: ['AT', 'DE-LU', 'FR', 'NL'])"),
+        (changed("sites", 0, bidding_zone="de-lu"), "field 'bidding_zone': 'de-lu': not configured"),
+        (changed("sites", 0, country="es"), "field 'country': 'es': not configured under countries"),
+        (changed("sites", 0, country=7), "field 'country': 7: expected a non-empty string"),
         (changed("sites", 0, latitude=91), "field 'latitude': 91: expected a number from -90 to 90"),
         (changed("sites", 1, kind="hydro"), "sites[1] (site_id 'wind-c'): field 'kind': 'hydro'"),
         ({"sites": GOOD["sites"]}, "'sensors' must be a list of entries"),

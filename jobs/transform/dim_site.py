@@ -1,0 +1,29 @@
+"""Merge the sensor registry's sites into gold/dim_site by site_id: new sites are inserted, changed
+ones updated, removed ones kept with in_registry = false (README "Solar plant KPIs").
+
+    spark-submit jobs/transform/dim_site.py [--env local]
+
+The registry file: IOT_REGISTRY, else config iot.registry (README "Sensor registry").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from common.iot_registry import load_registry
+from common.runs import job_run
+from jobs.lib.iot_dimensions import merge_registry_dimension
+from jobs.registry import job
+from schemas import DIM_SITE
+
+JOB = job("transform.dim_site")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = JOB.parse_args(argv, __doc__)
+    with job_run(JOB.name, args) as run:
+        merge_registry_dimension(run, DIM_SITE, load_registry(run.config).sites)
+
+
+if __name__ == "__main__":
+    main()
