@@ -25,6 +25,7 @@ from typing import Literal
 from common.cli import JobArgs, parse_job_args
 from schemas import (
     CDC_INSTALLED_POWER,
+    CDC_IOT_TELEMETRY,
     CDC_PRICE,
     CDC_PUBLIC_POWER,
     DAILY_PRICE_WIND,
@@ -38,6 +39,7 @@ from schemas import (
     SENSOR_READINGS_1MIN,
     SOLAR_SITE_DAILY,
     STAGING_INSTALLED_POWER,
+    STAGING_IOT_TELEMETRY,
     STAGING_PRICE,
     STAGING_PUBLIC_POWER,
     UNDERPERFORMANCE_FEATURES,
@@ -119,6 +121,8 @@ PIPELINES: dict[str, tuple[Job, ...]] = {
         Job("transform.data_quality_daily", "none", reads=(QUALITY_RESULTS, QUALITY_BATCHES), writes=(DATA_QUALITY_DAILY,), full_refresh=True),
     ),
     "iot_telemetry": (
+        Job("staging.iot_telemetry", "none", writes=(STAGING_IOT_TELEMETRY,), sources=("landing/iot (MQTT collector files)",)),
+        Job("cdc.iot_telemetry", "none", reads=(STAGING_IOT_TELEMETRY,), writes=(CDC_IOT_TELEMETRY,)),
         Job("transform.dim_site", "none", writes=(DIM_SITE,), sources=("sensor registry",)),
         Job("transform.dim_sensor", "none", writes=(DIM_SENSOR,), sources=("sensor registry",)),
         Job("transform.solar_site_daily", "none", reads=(SENSOR_READINGS_1MIN, DIM_SITE, DIM_SENSOR, CDC_PRICE, CDC_PUBLIC_POWER, CDC_INSTALLED_POWER), writes=(SOLAR_SITE_DAILY,), full_refresh=True),

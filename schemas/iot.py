@@ -135,6 +135,8 @@ SENSOR_READINGS_1MIN = TableSpec(
     ),
     keys=("sensor_id", "minute_utc"),
     partition_by=("date_utc",),
+    # gold/solar_site_daily consumes its changes (common/incremental.py).
+    change_data_feed=True,
 )
 
 SENSOR_QUALITY_HOURLY = TableSpec(

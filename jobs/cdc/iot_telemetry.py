@@ -15,12 +15,12 @@ from pyspark.sql import DataFrame
 
 from common import quality
 from common.cdc import merge_cdc, prepare_batch
-from common.cli import parse_job_args
 from common.runs import JobRun, job_run
 from common.streaming import Txn, checkpoint_path, read_table_stream, run_available_now
+from jobs.registry import job
 from schemas import CDC_IOT_TELEMETRY, STAGING_IOT_TELEMETRY
 
-JOB = "cdc.iot_telemetry"
+JOB = job("cdc.iot_telemetry")
 
 
 def merge_batch(run: JobRun, staged_df: DataFrame, batch_id: int, txn: Txn) -> None:
@@ -35,8 +35,8 @@ def merge_batch(run: JobRun, staged_df: DataFrame, batch_id: int, txn: Txn) -> N
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_job_args(argv, __doc__, needs=())
-    with job_run(JOB, args) as run:
+    args = JOB.parse_args(argv, __doc__)
+    with job_run(JOB.name, args) as run:
         staged_df = read_table_stream(run.spark, run.config, STAGING_IOT_TELEMETRY)
         run_available_now(
             staged_df, checkpoint_path(run.config, "cdc_iot_telemetry"), partial(merge_batch, run)

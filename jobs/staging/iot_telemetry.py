@@ -15,7 +15,6 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from common import quality, tables
-from common.cli import parse_job_args
 from common.iot_registry import load_registry
 from common.runs import JobRun, job_run
 from common.streaming import Txn, checkpoint_path, ensure_folder, read_text_files, run_available_now
@@ -26,9 +25,10 @@ from jobs.lib.iot_telemetry import (
     with_numbered_lines,
     with_parsed_lines,
 )
+from jobs.registry import job
 from schemas import QUARANTINE_STAGING_IOT_TELEMETRY, STAGING_IOT_TELEMETRY
 
-JOB = "staging.iot_telemetry"
+JOB = job("staging.iot_telemetry")
 
 
 def stage_batch(run: JobRun, registry: DataFrame, files_df: DataFrame, batch_id: int, txn: Txn) -> None:
@@ -52,8 +52,8 @@ def stage_batch(run: JobRun, registry: DataFrame, files_df: DataFrame, batch_id:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_job_args(argv, __doc__, needs=())
-    with job_run(JOB, args) as run:
+    args = JOB.parse_args(argv, __doc__)
+    with job_run(JOB.name, args) as run:
         registry = registry_df(run.spark, load_registry(run.config).sensors).cache()
         landing = tables.table_path(tables.storage_root(run.config.lakehouse_root), "landing", "iot")
         ensure_folder(run.spark, landing)
