@@ -82,14 +82,27 @@ def test_rerunning_every_job_changes_no_value_and_grows_only_the_logs(spark, mar
         without_audit = {
             k: {c: v for c, v in r.items() if c not in AUDIT} for k, r in gold_once[spec.name].items()
         }
-        assert rows(spark, market, spec, leave_out=AUDIT) == without_audit, spec.name
+        recomputed = rows(spark, market, spec, leave_out=AUDIT)
+        assert recomputed.keys() == without_audit.keys(), spec.name
+        for key, want in without_audit.items():
+            # Recomputed sums may add up in another order: equal within 1e-9 relative.
+            assert recomputed[key] == pytest.approx(want, rel=1e-9, nan_ok=False), (spec.name, key)
     assert {s.name: count(spark, market, s) for s in (QUALITY_RESULTS, QUALITY_BATCHES)} == {
         name: 2 * n for name, n in logs_once.items()
     }
     runs_per_table = Counter()
     for row in tables.read_table(spark, market, DATA_QUALITY_DAILY).collect():
         runs_per_table[row.table] += row.runs
-    assert set(runs_per_table.values()) == {2}, runs_per_table
+    # Batches checked in two pipeline runs: the three staging jobs each check their responses; the
+    # indicator job reads the logs as they were when it started, so it counts only its first check.
+    checked_once = [
+        s.full_name for s in (*CDC, *GOLD, STAGING_PUBLIC_POWER, STAGING_PRICE, STAGING_INSTALLED_POWER)
+    ]
+    assert runs_per_table == {
+        LANDING_ENERGY_CHARTS.full_name: 2 * 3,
+        **{name: 2 for name in checked_once},
+        DATA_QUALITY_DAILY.full_name: 1,
+    }
 
     # The cdc and gold jobs again on the same staged data: nothing changes, not even a gold commit.
     cdc_twice = {s.name: rows(spark, market, s) for s in CDC}
