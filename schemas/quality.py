@@ -23,6 +23,7 @@ from schemas.gold import (
     UNDERPERFORMANCE_FEATURES,
 )
 from schemas.iot import STAGING_IOT_TELEMETRY
+from schemas.solar import SOLAR_SITE_DAILY
 from schemas.spec import TableSpec, column
 
 QUALITY_RESULTS = TableSpec(
@@ -167,6 +168,7 @@ QUARANTINE_TABLES: tuple[TableSpec, ...] = tuple(
         DAILY_PRICE_WIND,
         UNDERPERFORMANCE_FEATURES,
         DATA_QUALITY_DAILY,
+        SOLAR_SITE_DAILY,
         STAGING_IOT_TELEMETRY,
     )
 )

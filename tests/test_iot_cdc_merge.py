@@ -66,7 +66,7 @@ def test_copies_in_a_batch_become_one_row_latest_received_then_seq_then_file_the
         TS: (11.0, 7, R2, RUN_1, RUN_1),
         TS2: (23.0, 9, R1, RUN_1, RUN_1),
     }
-    assert (metrics["numSourceRows"], metrics["numTargetRowsInserted"]) == (2, 2)
+    assert metrics["num_inserted_rows"] == 2
 
 
 def test_revision_null_and_same_value_again(spark, lakehouse):
@@ -92,7 +92,7 @@ def test_revision_null_and_same_value_again(spark, lakehouse):
         TS: (12.5, 10, R3, RUN_1, RUN_2),
         TS2: (20.0, 8, R1, RUN_1, RUN_1),
     }
-    assert metrics["numTargetRowsUpdated"] == 1
+    assert metrics["num_updated_rows"] == 1
 
 
 def test_a_null_only_key_is_inserted_and_a_later_value_fills_it_and_reruns_change_nothing(spark, lakehouse):
@@ -104,7 +104,7 @@ def test_a_null_only_key_is_inserted_and_a_later_value_fills_it_and_reruns_chang
     metrics = merge(spark, lakehouse, [(TS, 10.0, 6, R1.replace(second=0), FILE_A, 2)], RUN_3)
 
     assert cdc_rows(spark, lakehouse) == {TS: (10.0, 6, R1.replace(second=0), RUN_1, RUN_2)}
-    assert (metrics["numTargetRowsUpdated"], metrics["numTargetRowsInserted"]) == (0, 0)
+    assert (metrics["num_updated_rows"], metrics["num_inserted_rows"]) == (0, 0)
     assert [
         r.ts_date.isoformat() for r in tables.read_table(spark, lakehouse, CDC_IOT_TELEMETRY).collect()
     ] == ["2026-06-21"]

@@ -29,9 +29,10 @@ def merge_batch(run: JobRun, staged_df: DataFrame, batch_id: int, txn: Txn) -> N
     batch_df = quality.gate(
         run, prepare_batch(staged_df, CDC_IOT_TELEMETRY, run.started_at), CDC_IOT_TELEMETRY, txn
     )
-    metrics = merge_cdc(run.spark, run.config, CDC_IOT_TELEMETRY, batch_df)
-    for name in ("numSourceRows", "numTargetRowsInserted", "numTargetRowsUpdated"):
-        run.metrics[name] = run.metrics.get(name, 0) + metrics.get(name, 0)
+    merged = merge_cdc(run.spark, run.config, CDC_IOT_TELEMETRY, batch_df)
+    metrics = {"batch_rows": batch_df.count(), **merged}
+    for name, value in metrics.items():
+        run.metrics[name] = run.metrics.get(name, 0) + value
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -41,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_available_now(
             staged_df, checkpoint_path(run.config, "cdc_iot_telemetry"), partial(merge_batch, run)
         )
-        run.record_merge({k: v for k, v in run.metrics.items() if isinstance(v, int)})
+        totals = {k: v for k, v in run.metrics.items() if isinstance(v, int)}
+        run.record_merge(totals, rows_in=totals.get("batch_rows", 0))
 
 
 if __name__ == "__main__":
