@@ -56,10 +56,17 @@ TEST_WORKERS ?= 2
 test: $(STAMP)  ## whole test files per worker, so module fixtures (e2e baselines) are built once
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-# The jobs, their order and arguments come from the job registry (jobs/registry.py).
+# The jobs, their order and arguments come from the job registry (jobs/registry.py). `make run` runs
+# the whole chain in one Spark session (jobs/pipeline.py); `make run-each` submits every job on its
+# own (one JVM each), as separate Databricks tasks do.
+RUN_ARGS = --pipeline $(PIPELINE) --country $(COUNTRY) --bidding-zone $(BZN) --start='$(START)' --end='$(END)' \
+	$(if $(FULL_REFRESH),--full-refresh)
 run: $(STAMP)
-	@set -e; jobs="$$($(PY) -m jobs.registry --pipeline $(PIPELINE) --country $(COUNTRY) --bidding-zone $(BZN) \
-		--start='$(START)' --end='$(END)' $(if $(FULL_REFRESH),--full-refresh))"; \
+	$(SPARK_SUBMIT) jobs/pipeline.py $(RUN_ARGS) < /dev/null
+
+.PHONY: run-each
+run-each: $(STAMP)
+	@set -e; jobs="$$($(PY) -m jobs.registry $(RUN_ARGS))"; \
 	while read -r job args; do \
 		echo ">>> $$job $$args"; \
 		$(SPARK_SUBMIT) $$job $$args < /dev/null; \

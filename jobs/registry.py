@@ -145,26 +145,46 @@ def job(name: str) -> Job:
     return found[0]
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description="Print a pipeline's jobs, one line each: entry file and arguments."
-    )
+@dataclass(frozen=True)
+class RunArgs:
+    """The arguments of a whole pipeline run (`make run`, jobs/pipeline.py); each job takes the ones
+    its scope needs (Job.argv)."""
+
+    pipeline: str
+    country: str | None = None
+    bidding_zone: str | None = None
+    start: str | None = None
+    end: str | None = None
+    env: str | None = None
+    full_refresh: bool = False
+
+    def job_argv(self, entry: Job) -> list[str]:
+        argv = entry.argv(
+            country=self.country,
+            bidding_zone=self.bidding_zone,
+            start=self.start,
+            end=self.end,
+            full_refresh=self.full_refresh,
+        )
+        return argv + (["--env", self.env] if self.env else [])
+
+
+def parse_run_args(argv: Sequence[str] | None, description: str) -> RunArgs:
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--pipeline", default="energy_charts", choices=sorted(PIPELINES))
     parser.add_argument("--country")
     parser.add_argument("--bidding-zone")
     parser.add_argument("--start", help="empty means not given")
     parser.add_argument("--end", help="empty means not given")
+    parser.add_argument("--env", help="config environment under conf/ (default $LAKEHOUSE_ENV or local)")
     parser.add_argument("--full-refresh", action="store_true", help="for the jobs that take it")
-    ns = parser.parse_args(argv)
+    return RunArgs(**vars(parser.parse_args(argv)))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ns = parse_run_args(argv, "Print a pipeline's jobs, one line each: entry file and arguments.")
     for entry in pipeline(ns.pipeline):
-        args = entry.argv(
-            country=ns.country,
-            bidding_zone=ns.bidding_zone,
-            start=ns.start,
-            end=ns.end,
-            full_refresh=ns.full_refresh,
-        )
-        print(shlex.join([entry.entry_file, *args]))
+        print(shlex.join([entry.entry_file, *ns.job_argv(entry)]))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """`make demo`: run the Energy-Charts slice offline. Starts the local simulator, runs every job of the
-registry's energy_charts pipeline with spark-submit (exactly as `make run` does) on the demo date range
+registry's energy_charts pipeline in one Spark session (exactly as `make run` does) on the demo date range
 from conf/, then prints where the tables are and a short summary of each gold table, and ends by writing
 the analysts' HTML report and printing its path."""
 
