@@ -20,7 +20,7 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from common.config import Config
-from common.tables import conform, ensure_table, key_condition, merge_metrics, partition_predicate
+from common.tables import conform, ensure_table, key_condition, merge_metrics, merge_predicate
 from schemas.spec import TableSpec
 
 NULL_TOKEN = "\u2205"  # stands for null inside record_hash, so null and "" hash differently
@@ -89,7 +89,7 @@ def merge_cdc(spark: SparkSession, config: Config, spec: TableSpec, batch_df: Da
     value = spec.value_column
     seen_at = spec.order_by[0]
     newer = f"({newer_condition(tuple(c for c in spec.order_by if c in spec.column_names))})"
-    condition = f"{partition_predicate(batch_df, spec)} AND {key_condition(spec.keys)}"
+    condition = f"{merge_predicate(batch_df, spec)} AND {key_condition(spec.keys)}"
     fixed = {
         *spec.keys,
         *spec.partition_by,

@@ -99,6 +99,10 @@ class Source:
     # A job that runs the skeleton once per slice of its target (e.g. per site) while several slices
     # read the same scope (one bidding zone) records its offsets per slice: `slice` names it.
     slice: str | None = None
+    # An update whose record_hash stayed (a re-fetch confirming a stored value: only fetched_at or
+    # received_at moved) is no change for a consumer of the values; one that reads those audit
+    # columns too (e.g. lateness by received_at) sets this False.
+    value_changes_only: bool = True
 
     def __post_init__(self) -> None:
         if self.unit is None and not self.rebuild_on_change:
@@ -172,10 +176,22 @@ def save_offsets(run: JobRun, sources: Sequence[Source], plan: RefreshPlan) -> N
 
 
 def changes(run: JobRun, source: Source, from_version: int, to_version: int) -> DataFrame:
-    """Rows of the source's scope inserted or updated (post-images) in from_version … to_version."""
-    return source.in_scope(
-        tables.read_changes(run.spark, run.config, source.spec, from_version, to_version)
-    ).filter(F.col("_change_type") != "update_preimage")
+    """Rows of the source's scope inserted or updated (post-images) in from_version … to_version;
+    for a `value_changes_only` source of a table with a record_hash, only updates that changed it."""
+    feed = source.in_scope(tables.read_changes(run.spark, run.config, source.spec, from_version, to_version))
+    changed = feed.filter(F.col("_change_type") != "update_preimage")
+    if not source.value_changes_only or "record_hash" not in source.spec.column_names:
+        return changed
+    # A pre-image and its post-image share the key and the commit version.
+    pairing = [*source.spec.keys, "_commit_version"]
+    before = feed.filter(F.col("_change_type") == "update_preimage").select(
+        *pairing, F.col("record_hash").alias("_hash_before")
+    )
+    return (
+        changed.join(before, pairing, "left")
+        .filter(~F.col("_hash_before").eqNullSafe(F.col("record_hash")))
+        .drop("_hash_before")
+    )
 
 
 def changed_units(run: JobRun, source: Source, from_version: int, to_version: int) -> frozenset[Any]:

@@ -13,6 +13,8 @@ from typing import Any
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import DateType, TimestampType
 
 from common.columns import conform
 from common.config import Config
@@ -100,18 +102,47 @@ def sql_literal(value: Any) -> str:
     return f"'{escaped}'"
 
 
-def partition_predicate(df: DataFrame, spec: TableSpec, alias: str = "t") -> str:
-    """`alias.p IN (…)` for each partition column, with the values present in `df`, so a merge
-    reads only the partitions the batch touches."""
-    if not spec.partition_by:
+def time_key(spec: TableSpec) -> str | None:
+    """The key column that places a row in time (the first date or timestamp key), if any."""
+    return next(
+        (
+            f.name
+            for f in spec.schema.fields
+            if f.name in spec.keys and isinstance(f.dataType, (DateType, TimestampType))
+        ),
+        None,
+    )
+
+
+def merge_predicate(df: DataFrame, spec: TableSpec, alias: str = "t") -> str:
+    """What a merge of `df` may touch in the target, as SQL on `alias`: `p IN (…)` for each partition
+    column and the range of the time key (`time_key`) present in `df`, so Delta prunes partitions and
+    skips files by their statistics, and a merge's cost follows its batch, not the table's history.
+    One pass over `df`; `false` for an empty batch."""
+    column = time_key(spec)
+    aggregates = [F.collect_set(name).alias(name) for name in spec.partition_by]
+    if column is not None:
+        # As text with its offset, so the bound means the same instant in any session time zone.
+        text = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"
+        as_text = (
+            (lambda c: F.date_format(c, text))
+            if spec.schema[column].dataType == TimestampType()
+            else F.to_date
+        )
+        aggregates += [as_text(F.min(column)).alias("_lo"), as_text(F.max(column)).alias("_hi")]
+    if not aggregates:
         return "true"
-    rows = df.select(*spec.partition_by).distinct().collect()
-    clauses = []
-    for name in spec.partition_by:
-        values = sorted({row[name] for row in rows}, key=str)
-        if not values:
-            return "false"
-        clauses.append(f"{alias}.{name} IN ({', '.join(sql_literal(v) for v in values)})")
+    row = df.agg(F.count(F.lit(1)).alias("_rows"), *aggregates).first()
+    if not row["_rows"]:
+        return "false"
+    clauses = [
+        f"{alias}.{name} IN ({', '.join(sql_literal(v) for v in sorted(row[name], key=str))})"
+        for name in spec.partition_by
+    ]
+    if column is not None:
+        kind = "TIMESTAMP" if spec.schema[column].dataType == TimestampType() else "DATE"
+        lo, hi = (row[b] if kind == "TIMESTAMP" else row[b].isoformat() for b in ("_lo", "_hi"))
+        clauses.append(f"{alias}.{column} BETWEEN {kind}'{lo}' AND {kind}'{hi}'")
     return " AND ".join(clauses)
 
 
@@ -123,7 +154,7 @@ def upsert(spark: SparkSession, config: Config, spec: TableSpec, df: DataFrame) 
     """Keyed merge: insert new keys, overwrite every column of existing ones. Returns merge metrics."""
     table = ensure_table(spark, config, spec)
     source = conform(df, spec)
-    condition = f"{partition_predicate(source, spec)} AND {key_condition(spec.keys)}"
+    condition = f"{merge_predicate(source, spec)} AND {key_condition(spec.keys)}"
     assignments = {name: f"s.{name}" for name in spec.column_names}
     return merge_metrics(
         table.alias("t")

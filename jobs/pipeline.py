@@ -12,14 +12,14 @@ error (its run record says `failed`), as the separate-process loop did.
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from collections.abc import Sequence
 
+from common.log import get_logger
 from jobs.registry import RunArgs, parse_run_args, pipeline
 
-log = logging.getLogger("jobs.pipeline")
+log = get_logger("pipeline")
 
 
 def run_pipeline(name: str, args: RunArgs) -> dict[str, float]:
@@ -36,7 +36,6 @@ def run_pipeline(name: str, args: RunArgs) -> dict[str, float]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     ns = parse_run_args(argv, __doc__)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     seconds = run_pipeline(ns.pipeline, ns)
     log.info(
         "pipeline %s: %d jobs in %.1f s (%s)",

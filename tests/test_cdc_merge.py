@@ -172,7 +172,7 @@ def test_batches_in_any_order_give_the_same_values(spark, lakehouse, order):
     }
 
 
-def test_merge_condition_names_the_partitions_of_the_batch(spark):
+def test_merge_condition_names_the_partitions_and_the_time_range_of_the_batch(spark):
     batch = staged(
         spark,
         [
@@ -182,9 +182,11 @@ def test_merge_condition_names_the_partitions_of_the_batch(spark):
         ],
     )
 
-    assert tables.partition_predicate(batch, CDC_PUBLIC_POWER) == (
-        "t.country IN ('de') AND t.ts_month IN (DATE'2026-07-01', DATE'2026-08-01')"
+    assert tables.merge_predicate(batch, CDC_PUBLIC_POWER) == (
+        "t.country IN ('de') AND t.ts_month IN (DATE'2026-07-01', DATE'2026-08-01') AND t.ts_utc BETWEEN "
+        "TIMESTAMP'2026-07-31T23:45:00.000000Z' AND TIMESTAMP'2026-08-19T00:15:00.000000Z'"
     )
+    assert tables.merge_predicate(batch.limit(0), CDC_PUBLIC_POWER) == "false"
 
 
 def merge_rows(spark, config, spec, staged_rows, schema, run_ts, transform=None):

@@ -1,5 +1,7 @@
 """End to end: the three public-power jobs' main() against the Energy-Charts simulator on a temporary
-lakehouse, checked against an independent reading of the raw responses."""
+lakehouse, checked against an independent reading of the raw responses. A re-run changing nothing and
+chunked runs in any order equalling one run are proved for every job of the pipeline at once, in
+test_idempotence_e2e.py and test_market_e2e.py."""
 
 from __future__ import annotations
 
@@ -132,26 +134,6 @@ def test_slice_runs_end_to_end_and_matches_the_raw_responses(spark, baseline, mo
     assert json.loads(cdc_run.params)["start"] == "2026-10-20"
 
 
-def test_rerun_changes_nothing(spark, from_baseline):
-    pipeline = from_baseline
-    cdc_before, gold_before = cdc_state(spark, pipeline), gold_values(spark, pipeline)
-    gold_version = tables.current_version(spark, pipeline, DAILY_PRODUCTION_TREND)
-
-    run_slice(*BASELINE, jobs=(cdc_job, gold_job))
-
-    assert cdc_state(spark, pipeline) == cdc_before
-    assert gold_values(spark, pipeline) == gold_before
-    assert tables.current_version(spark, pipeline, DAILY_PRODUCTION_TREND) == gold_version
-
-    run_slice(*BASELINE)  # fetched again: same values, so no revision anywhere
-
-    after = cdc_state(spark, pipeline)
-    assert {k: (v[0], v[2], v[3]) for k, v in after.items()} == {
-        k: (v[0], v[2], v[3]) for k, v in cdc_before.items()
-    }
-    assert gold_values(spark, pipeline) == gold_before
-
-
 def test_revision_is_applied_and_incremental_gold_equals_a_full_rebuild(
     spark, from_baseline, energy_charts_sim
 ):
@@ -173,21 +155,6 @@ def test_revision_is_applied_and_incremental_gold_equals_a_full_rebuild(
 
     gold_job.main(["--country", "de", "--full-refresh"])
     assert_gold_close(gold_values(spark, pipeline), after)
-
-
-def test_chunked_runs_in_any_order_equal_one_run(spark, baseline, pipeline, monkeypatch):
-    monkeypatch.setenv("LAKEHOUSE_ROOT", str(baseline))
-    one_run = gold_values(spark, load_config("test"))
-
-    monkeypatch.setenv("LAKEHOUSE_ROOT", pipeline.lakehouse_root)
-    for start, end in [
-        ("2026-10-25", "2026-10-28"),
-        ("2026-10-20", "2026-10-22"),
-        ("2026-10-23", "2026-10-24"),
-    ]:
-        run_slice(start, end)
-
-    assert_gold_close(gold_values(spark, load_config("test")), one_run)
 
 
 def test_publication_edge_nulls_are_filled_by_a_later_fetch(spark, pipeline, energy_charts_sim):

@@ -29,12 +29,12 @@ JOBS = [job for job in pipeline("energy_charts") if job.name != "transform.data_
 GOLD = (DAILY_PRODUCTION_TREND, DAILY_PRICE_WIND, UNDERPERFORMANCE_FEATURES)
 GOLD_JOBS = [job for job in JOBS if job.full_refresh]
 INSTALLED_JOBS = ("staging.installed_power", "cdc.installed_power")
-# 20 local days across the price-resolution switch (2025-10-01); the first chunk alone is enough
-# for expected_cf to have 7 values on its last days.
-RANGE = ("2025-09-22", "2025-10-11")
+# 10 local days across the price-resolution switch (2025-10-01): expected_cf has its 7 earlier values
+# on the last 3, so chunks run later days first must recompute them when the earlier days arrive.
+RANGE = ("2025-09-26", "2025-10-05")
 # Later days first; the installed-power history is whole in every fetch, so the second chunk skips it.
-CHUNKS = [("2025-10-01", "2025-10-11", JOBS),
-          ("2025-09-22", "2025-09-30", [j for j in JOBS if j.name not in INSTALLED_JOBS])]  # fmt: skip
+CHUNKS = [("2025-10-01", "2025-10-05", JOBS),
+          ("2025-09-26", "2025-09-30", [j for j in JOBS if j.name not in INSTALLED_JOBS])]  # fmt: skip
 
 
 def run_all(start: str, end: str, jobs=JOBS, full_refresh: bool = False) -> None:
@@ -80,11 +80,11 @@ def test_one_run_equals_chunks_in_any_order_and_revisions_apply_incrementally(
 
     # The price table switches from hourly to quarter-hourly prices at 2025-09-30T22:00Z.
     prices = tables.read_table(spark, market, CDC_PRICE).groupBy("interval_minutes").count().collect()
-    assert {r.interval_minutes: r["count"] for r in prices} == {60: 9 * 24, 15: 11 * 96}
+    assert {r.interval_minutes: r["count"] for r in prices} == {60: 5 * 24, 15: 5 * 96}
     # The whole history, monthly and yearly: 7 series × (299 months 01.2002 … 11.2026 + 25 years).
     assert tables.read_table(spark, market, CDC_INSTALLED_POWER).count() == 7 * (299 + 25)
     price_wind, trend = one_run["daily_price_wind"], one_run["daily_production_trend"]
-    assert len(price_wind) == 20
+    assert len(price_wind) == 10
     # The wind energies of daily_price_wind are the rows of daily_production_trend, day by day.
     for (zone, day), row in price_wind.items():
         onshore, offshore = (
@@ -94,15 +94,15 @@ def test_one_run_equals_chunks_in_any_order_and_revisions_apply_incrementally(
         assert row["wind_total_mwh"] == pytest.approx(onshore + offshore, rel=1e-12), day
     features = one_run["underperformance_features"]
     assert {key[1] for key in features} == {"Solar", "Wind onshore", "Wind offshore"}
-    assert len(features) == 3 * 20 * 48
-    # expected_cf needs 7 earlier days of the same slot: the last 13 of the 20 days have them.
+    assert len(features) == 3 * 10 * 48
+    # expected_cf needs 7 earlier days of the same slot: the last 3 of the 10 days have them.
     local_days = {
         (key[1], key[2].replace(tzinfo=timezone.utc).astimezone(BERLIN).date())
         for key, row in features.items()
         if row["expected_cf"] is not None
     }
-    assert len(local_days) == 3 * 13 and min(day for _, day in local_days) == date(2025, 9, 29)
-    assert sum(row["expected_cf"] is not None for row in features.values()) == 3 * 13 * 48
+    assert len(local_days) == 3 * 3 and min(day for _, day in local_days) == date(2025, 10, 3)
+    assert sum(row["expected_cf"] is not None for row in features.values()) == 3 * 3 * 48
 
     monkeypatch.setenv("LAKEHOUSE_ROOT", str(tmp_path / "chunked"))
     chunked_config = load_config("test")
