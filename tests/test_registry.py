@@ -102,3 +102,28 @@ def test_lineage_every_table_read_is_written_by_an_earlier_job_and_every_table_i
     assert {t: o for t, o in owners.items() if len(o) > 1} == {
         "landing/energy_charts": ["staging.public_power", "staging.price", "staging.installed_power"]
     }
+
+
+def test_the_one_session_runner_runs_every_job_in_order_and_stops_at_the_first_failure(monkeypatch):
+    from jobs import pipeline as runner
+
+    calls, failing = [], set()
+
+    def fake_main(self, argv):
+        calls.append((self.name, list(argv)))
+        if self.name in failing:
+            raise RuntimeError(f"{self.name} failed")
+
+    monkeypatch.setattr(Job, "main", fake_main)
+    jobs = pipeline("energy_charts")
+    args = registry.parse_run_args(["--country", "de", "--bidding-zone", "DE-LU", "--env", "demo"], "t")
+    seconds = runner.run_pipeline("energy_charts", args)
+
+    assert list(seconds) == [j.name for j in jobs]
+    assert calls == [(j.name, [*j.argv(country="de", bidding_zone="DE-LU"), "--env", "demo"]) for j in jobs]
+
+    calls.clear()
+    failing.add("cdc.price")
+    with pytest.raises(RuntimeError, match=r"cdc\.price failed"):
+        runner.run_pipeline("energy_charts", args)
+    assert [name for name, _ in calls] == [j.name for j in jobs][:5]
