@@ -24,6 +24,7 @@ JOB_RUNS = TableSpec(
         ]
     ),
     keys=("run_id", "job"),
+    deletion_vectors=True,
 )
 
 CDF_OFFSETS = TableSpec(
@@ -48,4 +49,5 @@ CDF_OFFSETS = TableSpec(
         ]
     ),
     keys=("consumer", "source_table", "scope"),
+    deletion_vectors=True,
 )

@@ -21,6 +21,9 @@ class TableSpec:
     comment: str
     partition_by: tuple[str, ...] = ()
     change_data_feed: bool = False
+    # Rows rewritten in place by key (the run log, the feed offsets): a rewrite marks the old row
+    # deleted in a deletion vector instead of copying its whole file (read by Spark only).
+    deletion_vectors: bool = False
     # cdc tables: the nullable measurement a null must never overwrite, and the columns that travel
     # with it (compared through record_hash).
     value_column: str | None = None
@@ -50,7 +53,11 @@ class TableSpec:
 
     @property
     def properties(self) -> dict[str, str]:
-        return {"delta.enableChangeDataFeed": "true"} if self.change_data_feed else {}
+        flags = {
+            "delta.enableChangeDataFeed": self.change_data_feed,
+            "delta.enableDeletionVectors": self.deletion_vectors,
+        }
+        return {name: "true" for name, on in flags.items() if on}
 
     def comment_of(self, column_name: str) -> str:
         return self.schema[column_name].metadata.get("comment", "")
