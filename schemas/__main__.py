@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from schemas import ALL_TABLES
+from schemas.catalog import lineage, table_properties
 from schemas.spec import TableSpec
+
+__all__ = ["CATALOG_HEADER", "catalogue_markdown", "lineage", "main", "properties_markdown"]
 
 CATALOG_HEADER = """# Table catalogue
 
@@ -23,18 +26,10 @@ and API endpoints it reads.
 """
 
 
-def lineage(spec: TableSpec) -> str:
-    """Which registered job writes the table and from what, in one sentence."""
-    from jobs.registry import PIPELINES  # the registry imports schemas: look it up only when asked
-
-    writers = [job for jobs in PIPELINES.values() for job in jobs if spec in job.writes]
-    if not writers:
-        return "Written by the jobs' shared steps (run log, quality gate, change-feed offsets)."
-    parts = []
-    for job in writers:
-        inputs = [f"`{t.full_name}`" for t in job.reads] + [f"API `{s}`" for s in job.sources]
-        parts.append(f"`{job.name}`" + (f" from {', '.join(inputs)}" if inputs else ""))
-    return f"Written by {'; '.join(parts)}."
+def properties_markdown(spec: TableSpec) -> str:
+    """The table's catalogue properties as the Delta table carries them (`SHOW TBLPROPERTIES`)."""
+    pairs = [f"`{k}` = {v or '(none)'}" for k, v in table_properties(spec).items()]
+    return f"Delta table properties: {'; '.join(pairs)}."
 
 
 def catalogue_markdown() -> str:
@@ -50,6 +45,8 @@ def catalogue_markdown() -> str:
         lines.append(f"{spec.comment} — {'; '.join(details)}.")
         lines.append("")
         lines.append(f"SQL name `{spec.sql_name}`. {lineage(spec)}")
+        lines.append("")
+        lines.append(properties_markdown(spec))
         lines.append("")
         lines.append("| column | type | meaning |")
         lines.append("|---|---|---|")
