@@ -1,7 +1,8 @@
 """The table catalogue as Markdown: README's "Tables" section is `catalogue_markdown()`, and
-`make catalog` writes it, with a header, to docs/catalog.md.
+`make catalog` writes it, with a header, to docs/catalog.md, and the gold tables' ODCS data contracts
+to docs/contracts/ (schemas/contracts.py).
 
-python -m schemas [--out docs/catalog.md]
+python -m schemas [--contracts docs/contracts] [--out docs/catalog.md]
 """
 
 from __future__ import annotations
@@ -62,7 +63,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         prog="python -m schemas", description="Print or write the table catalogue"
     )
     parser.add_argument("--out", type=Path, default=None, help="write docs/catalog.md-style file here")
+    parser.add_argument(
+        "--contracts", type=Path, default=None, help="also write each gold table's ODCS contract here"
+    )
     args = parser.parse_args(argv)
+    if args.contracts is not None:
+        from schemas.contracts import write_contracts  # reads the quality suites (Great Expectations)
+
+        for path in write_contracts(args.contracts):
+            print(path.resolve())
     if args.out is None:
         print(catalogue_markdown())
         return
