@@ -1,7 +1,9 @@
-"""The analysts' Streamlit app over the small market lakehouse: Streamlit's AppTest drives the pickers
-and the "not loaded yet" panels; a real `streamlit run` on a free 127.0.0.1 port is opened page by
-page in headless Chromium, where every chart must be drawn with data and the console stay free of
-errors. Screenshots go to build/test-artifacts/app/."""
+"""The analysts' Streamlit app over the small market lakehouse and a small inline IoT/solar lakehouse
+(tests/iot_app_fixtures.py): Streamlit's AppTest drives the pickers and the "not loaded yet" panels; a
+real `streamlit run` on a free 127.0.0.1 port is opened page by page in headless Chromium, where every
+chart must be drawn with data and the console stay free of errors. Screenshots go to
+build/test-artifacts/app/ (market lakehouse) and build/test-artifacts/app-iot/ (sensor and solar pages
+with data)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +23,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.analyst_fixtures import PLOTLY_CHARTS_JS, REPO, artifact_dir, console_errors, full_page_screenshot
+from tests.iot_app_fixtures import DAYS, build_iot_lakehouse
 
 VIEWS = REPO / "app" / "views"
 # Page (file in app/views, also its URL path) -> charts it draws on the market lakehouse, or the table
@@ -32,6 +37,8 @@ PAGES: dict[str, int | str] = {
     "data_quality": 2,
     "catalogue": 0,
 }
+# The pages over the IoT/solar tables -> the charts they draw on the IoT lakehouse.
+IOT_PAGES = {"sensors": 2, "solar_plants": 3}
 
 
 def app_test(page: str) -> AppTest:
@@ -46,6 +53,17 @@ def figure(element) -> dict:
 def on_market(market_lakehouse, monkeypatch):
     monkeypatch.setenv("LAKEHOUSE_ROOT", market_lakehouse.lakehouse_root)
     return market_lakehouse
+
+
+@pytest.fixture(scope="module")
+def iot_lakehouse(tmp_path_factory) -> Path:
+    return build_iot_lakehouse(tmp_path_factory.mktemp("iot-lakehouse"))
+
+
+@pytest.fixture
+def on_iot(iot_lakehouse, monkeypatch):
+    monkeypatch.setenv("LAKEHOUSE_ROOT", str(iot_lakehouse))
+    return iot_lakehouse
 
 
 def test_every_view_is_a_page_of_the_app():
@@ -108,17 +126,56 @@ def test_iot_pages_show_their_panel_while_the_market_pages_have_data(on_market):
         assert f"{PAGES[page]} is not loaded yet" in at.info[0].value
 
 
+def test_sensors_page_draws_the_chosen_sensors_and_their_hourly_quality(on_iot):
+    at = app_test("sensors").run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="site").options == ["solar-a", "solar-b"]
+    assert at.sidebar.multiselect(key="sensors").value == ["solar-a-ac", "solar-a-poa"]
+    series, heat = (figure(chart) for chart in at.get("plotly_chart"))
+    assert [t["name"] for t in series["data"]] == ["solar-a-ac (kW)", "solar-a-poa (W/m2)"]
+    assert [len(t["x"]) for t in series["data"]] == [24, 24]  # 12 minutes on each of the 2 days
+    assert series["layout"]["xaxis"]["title"]["text"] == "Minute (UTC)"
+    assert list(heat["data"][0]["y"]) == ["solar-a-ac", "solar-a-poa"]
+    assert len(heat["data"][0]["x"]) == 48  # every UTC hour of the 2 days
+
+    at.sidebar.date_input(key="days").set_value((DAYS[1], DAYS[1]))
+    at.sidebar.multiselect(key="sensors").set_value(["solar-a-poa"]).run()
+    series = figure(at.get("plotly_chart")[0])
+    assert [(t["name"], len(t["x"])) for t in series["data"]] == [("solar-a-poa (W/m2)", 12)]
+    assert {x[:10] for x in series["data"][0]["x"]} == {"2026-10-25"}
+
+    at.sidebar.multiselect(key="sensors").set_value([]).run()
+    assert "Choose one or more sensors" in at.info[0].value
+    assert len(at.get("plotly_chart")) == 1  # the quality heat map stays
+
+
+def test_solar_plants_page_draws_kpis_fleet_and_capture_price(on_iot):
+    at = app_test("solar_plants").run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="site").options == ["solar-a", "solar-b"]
+    kpis, fleet, capture = (figure(chart) for chart in at.get("plotly_chart"))
+    assert "solar-a" in kpis["layout"]["title"]["text"]
+    assert kpis["layout"]["xaxis2"]["title"]["text"] == "Local day (Europe/Berlin)"
+    assert {t["name"] for t in fleet["data"]} >= {"solar-a", "solar-a: national fleet", "solar-b"}
+    assert capture["layout"]["title"]["text"] == "Capture price vs mean day-ahead price — solar-a"
+    assert [len(t["x"]) for t in capture["data"]] == [2, 2]  # both days, with the DE-LU mean price
+
+    at.sidebar.selectbox(key="site").set_value("solar-b").run()
+    assert "solar-b" in figure(at.get("plotly_chart")[0])["layout"]["title"]["text"]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def streamlit_app(on_market):
-    """`streamlit run app/main.py` as `make app` starts it, on a free loopback port; stopped after."""
+@contextmanager
+def serve_app(root: str) -> Iterator[str]:
+    """`streamlit run app/main.py` as `make app` starts it, over the lakehouse at `root`, on a free
+    loopback port; yields its base URL, stopped after."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "LAKEHOUSE_ROOT": root}
     command = [
         "streamlit",
         "run",
@@ -157,6 +214,12 @@ def streamlit_app(on_market):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def streamlit_app(on_market):
+    with serve_app(on_market.lakehouse_root) as base:
+        yield base
 
 
 PAGE_STATE_JS = """
@@ -210,3 +273,26 @@ def test_every_page_draws_its_charts_in_chromium(streamlit_app, chromium):
         assert console_errors(chromium) == [], page
     assert sorted(p.stem for p in shots.glob("*.png")) == sorted(PAGES)
     chromium.get("about:blank")  # before the server stops, so the page does not keep polling it
+
+
+def test_sensor_and_solar_pages_draw_their_charts_in_chromium(iot_lakehouse, chromium):
+    from selenium.webdriver.common.by import By
+
+    shots = artifact_dir("app-iot")
+    with serve_app(str(iot_lakehouse)) as base:
+        chromium.get(base + "/")
+        wait_for_page(chromium, "production_trend", "gold/daily_production_trend")  # no market tables
+        console_errors(chromium)
+        for page, expected in IOT_PAGES.items():
+            links = chromium.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a')
+            next(
+                link for link in links if link.get_attribute("href").rstrip("/").endswith(f"/{page}")
+            ).click()
+            state = wait_for_page(chromium, page, expected)
+            full_page_screenshot(chromium, shots / f"{page}.png")
+            assert len(state["charts"]) == expected, (page, state["charts"])
+            for chart in state["charts"]:
+                assert chart["traces"] > 0 and chart["points"] > 0 and chart["drawn"] > 0, (page, chart)
+            assert not [a for a in state["alerts"] if "rror" in a], (page, state["alerts"])
+            assert console_errors(chromium) == [], page
+        chromium.get("about:blank")
