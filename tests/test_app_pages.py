@@ -250,49 +250,40 @@ def wait_for_page(driver, page: str, expected: int | str, timeout_s: float = 120
         time.sleep(0.5)
 
 
-def test_every_page_draws_its_charts_in_chromium(streamlit_app, chromium):
+def open_page(driver, page: str, expected: int | str, shots: Path) -> None:
+    """Open a page as a user does, through the sidebar (a deep link makes Streamlit probe paths first),
+    wait until it is drawn, screenshot it and check its charts have data and nothing reports an error."""
     from selenium.webdriver.common.by import By
 
+    if page != "production_trend":  # the default page, at "/"
+        links = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a')
+        next(link for link in links if link.get_attribute("href").rstrip("/").endswith(f"/{page}")).click()
+    state = wait_for_page(driver, page, expected)
+    full_page_screenshot(driver, shots / f"{page}.png")
+    if isinstance(expected, int):
+        assert len(state["charts"]) == expected, (page, state["charts"])
+        for chart in state["charts"]:
+            assert chart["traces"] > 0 and chart["points"] > 0 and chart["drawn"] > 0, (page, chart)
+    assert not [a for a in state["alerts"] if "rror" in a], (page, state["alerts"])
+    assert console_errors(driver) == [], page
+
+
+def test_every_page_draws_its_charts_in_chromium(streamlit_app, chromium):
     shots = artifact_dir("app")
     chromium.get(streamlit_app + "/")
     console_errors(chromium)  # start from a clean log
     for page, expected in PAGES.items():
-        if page != "production_trend":  # the default page, at "/"
-            # Navigate as a user does, through the sidebar (a deep link makes Streamlit probe paths first).
-            links = chromium.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a')
-            next(
-                link for link in links if link.get_attribute("href").rstrip("/").endswith(f"/{page}")
-            ).click()
-        state = wait_for_page(chromium, page, expected)
-        full_page_screenshot(chromium, shots / f"{page}.png")
-        if isinstance(expected, int):
-            assert len(state["charts"]) == expected, (page, state["charts"])
-            for chart in state["charts"]:
-                assert chart["traces"] > 0 and chart["points"] > 0 and chart["drawn"] > 0, (page, chart)
-        assert not [a for a in state["alerts"] if "rror" in a], (page, state["alerts"])
-        assert console_errors(chromium) == [], page
+        open_page(chromium, page, expected, shots)
     assert sorted(p.stem for p in shots.glob("*.png")) == sorted(PAGES)
     chromium.get("about:blank")  # before the server stops, so the page does not keep polling it
 
 
 def test_sensor_and_solar_pages_draw_their_charts_in_chromium(iot_lakehouse, chromium):
-    from selenium.webdriver.common.by import By
-
     shots = artifact_dir("app-iot")
     with serve_app(str(iot_lakehouse)) as base:
         chromium.get(base + "/")
-        wait_for_page(chromium, "production_trend", "gold/daily_production_trend")  # no market tables
         console_errors(chromium)
-        for page, expected in IOT_PAGES.items():
-            links = chromium.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a')
-            next(
-                link for link in links if link.get_attribute("href").rstrip("/").endswith(f"/{page}")
-            ).click()
-            state = wait_for_page(chromium, page, expected)
-            full_page_screenshot(chromium, shots / f"{page}.png")
-            assert len(state["charts"]) == expected, (page, state["charts"])
-            for chart in state["charts"]:
-                assert chart["traces"] > 0 and chart["points"] > 0 and chart["drawn"] > 0, (page, chart)
-            assert not [a for a in state["alerts"] if "rror" in a], (page, state["alerts"])
-            assert console_errors(chromium) == [], page
+        # No market tables here: the default page shows its panel; then the IoT pages with data.
+        for page, expected in {"production_trend": "gold/daily_production_trend", **IOT_PAGES}.items():
+            open_page(chromium, page, expected, shots)
         chromium.get("about:blank")
