@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from schemas import DAILY_PRICE_WIND
+from schemas.__main__ import lineage, properties_markdown
 from tests.analyst_fixtures import PLOTLY_CHARTS_JS, REPO, artifact_dir, console_errors, full_page_screenshot
 from tests.iot_app_fixtures import DAYS, build_iot_lakehouse
 
@@ -287,3 +289,13 @@ def test_sensor_and_solar_pages_draw_their_charts_in_chromium(iot_lakehouse, chr
         for page, expected in {"production_trend": "gold/daily_production_trend", **IOT_PAGES}.items():
             open_page(chromium, page, expected, shots)
         chromium.get("about:blank")
+
+
+def test_catalogue_page_shows_the_tables_lineage_and_properties(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAKEHOUSE_ROOT", str(tmp_path / "empty"))
+    at = app_test("catalogue").run()
+    at.selectbox(key="table").set_value("gold/daily_price_wind").run()
+    assert not at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert lineage(DAILY_PRICE_WIND) in text
+    assert properties_markdown(DAILY_PRICE_WIND) in text
