@@ -113,9 +113,9 @@ def build_iot_lakehouse(root: Path) -> Path:
     )
     readings, quality = [], []
     for day in DAYS:
-        for sensor, (site, _) in SENSORS.items():
+        for offset, (sensor, (site, _)) in enumerate(SENSORS.items()):
             for minute in range(0, 60, 5):  # 12 minutes of 11:00 UTC, one with no value
-                value = None if minute == 30 else 400.0 + minute
+                value = None if minute == 30 else 400.0 + 100 * offset + minute
                 readings.append(
                     {
                         "sensor_id": sensor,
