@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from schemas import ALL_TABLES
-from schemas.catalog import lineage, table_properties
+from schemas.catalog import lineage, table_properties, unit_of
 from schemas.spec import TableSpec
 
 __all__ = ["CATALOG_HEADER", "catalogue_markdown", "lineage", "main", "properties_markdown"]
@@ -49,11 +49,12 @@ def catalogue_markdown() -> str:
         lines.append("")
         lines.append(properties_markdown(spec))
         lines.append("")
-        lines.append("| column | type | meaning |")
-        lines.append("|---|---|---|")
+        lines.append("| column | type | unit | meaning |")
+        lines.append("|---|---|---|---|")
         for field in spec.schema.fields:
             data_type = field.dataType.simpleString() + ("" if field.nullable else " not null")
-            lines.append(f"| `{field.name}` | {data_type} | {spec.comment_of(field.name)} |")
+            unit = unit_of(field.name) or ""
+            lines.append(f"| `{field.name}` | {data_type} | {unit} | {spec.comment_of(field.name)} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -1,10 +1,11 @@
-"""What the catalogue says about a table besides its schema: the job that writes it, from which tables
-and sources (lineage, from jobs/registry.py), and the Delta table properties that carry the same facts
-on the table itself (set by common.tables.ensure_table). docs/catalog.md, the app's catalogue page,
-the data contracts and the Delta tables all read them from here."""
+"""What the catalogue says about a table besides its schema: the unit of each column (read from its
+name), the job that writes it, from which tables and sources (lineage, from jobs/registry.py), and the
+Delta table properties that carry the same facts on the table itself (common.tables.ensure_table).
+docs/catalog.md, the app's catalogue page, the data contracts and the Delta tables read them here."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from schemas.spec import TableSpec
@@ -17,6 +18,23 @@ PROPERTY_PREFIX = "lakehouse."
 # The layers whose tables every job writes through the shared steps rather than a job of its own.
 SHARED_LAYERS = ("ops", "quality")
 SHARED_WRITER = "the jobs' shared steps (run log, quality gate, change-feed offsets)"
+# Unit of a column by the unit tokens in its name (STYLE: units in column names), most specific first.
+_UNITS: tuple[tuple[str, str], ...] = (
+    (r"_eur_mwh(_|$)", "EUR/MWh"),
+    (r"_kwh_kwp(_|$)", "kWh/kWp"),
+    (r"_kwh_m2(_|$)", "kWh/m²"),
+    (r"_mwh(_|$)", "MWh"),
+    (r"_kwh(_|$)", "kWh"),
+    (r"_gw(_|$)", "GW"),
+    (r"_mw(_|$)", "MW"),
+    (r"_kwp(_|$)", "kWp"),
+    (r"_kw(_|$)", "kW"),
+    (r"_eur$", "EUR"),
+    (r"(_h|_hours)$", "h"),
+    (r"_s$", "s"),
+    (r"(^|_)minutes(_|$)", "min"),
+    (r"^(latitude|longitude)$", "°"),
+)
 
 
 def writers(spec: TableSpec) -> list[Job]:
@@ -59,3 +77,8 @@ def table_properties(spec: TableSpec) -> dict[str, str]:
         f"{PROPERTY_PREFIX}source_tables": ", ".join(tables),
         f"{PROPERTY_PREFIX}external_sources": ", ".join(sources),
     }
+
+
+def unit_of(column_name: str) -> str | None:
+    """The unit a column name carries (`price_avg_eur_mwh` → EUR/MWh), None for unitless columns."""
+    return next((unit for pattern, unit in _UNITS if re.search(pattern, column_name)), None)

@@ -6,7 +6,6 @@ docs/contracts/<table>.odcs.yaml."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,28 +13,12 @@ from typing import Any
 import yaml
 
 from schemas import ALL_TABLES
-from schemas.catalog import PROPERTY_PREFIX, grain, table_properties, writers
+from schemas.catalog import PROPERTY_PREFIX, grain, table_properties, unit_of, writers
 from schemas.spec import TableSpec
 
 API_VERSION = "v3.1.0"
 CONTRACTS_FILE = "contracts.yaml"
 
-# Unit of a column by the unit tokens in its name (STYLE: units in column names), most specific first.
-_UNITS: tuple[tuple[str, str], ...] = (
-    (r"_eur_mwh(_|$)", "EUR/MWh"),
-    (r"_kwh_kwp(_|$)", "kWh/kWp"),
-    (r"_kwh_m2(_|$)", "kWh/m²"),
-    (r"_mwh(_|$)", "MWh"),
-    (r"_kwh(_|$)", "kWh"),
-    (r"_gw(_|$)", "GW"),
-    (r"_mw(_|$)", "MW"),
-    (r"_kwp(_|$)", "kWp"),
-    (r"_kw(_|$)", "kW"),
-    (r"_eur$", "EUR"),
-    (r"(_h|_hours)$", "h"),
-    (r"_s$", "s"),
-    (r"(^|_)minutes(_|$)", "min"),
-)
 _LOGICAL_TYPES = {
     "string": "string",
     "date": "date",
@@ -47,11 +30,6 @@ _LOGICAL_TYPES = {
     "bigint": "integer",
     "smallint": "integer",
 }
-
-
-def unit_of(column_name: str) -> str | None:
-    """The unit a column name carries (`price_avg_eur_mwh` → EUR/MWh), None for unitless columns."""
-    return next((unit for pattern, unit in _UNITS if re.search(pattern, column_name)), None)
 
 
 def upstream_sources(spec: TableSpec) -> list[str]:

@@ -313,6 +313,7 @@ def test_catalogue_lists_columns_with_their_schema_comments():
     }
     columns = frames.catalogue_columns(DAILY_PRICE_WIND).set_index("column")
     assert columns.at["price_avg_eur_mwh", "type"] == "double"
+    assert columns.at["price_avg_eur_mwh", "unit"] == "EUR/MWh" and columns.at["date", "unit"] == ""
     assert columns.at["price_avg_eur_mwh", "description"] == DAILY_PRICE_WIND.comment_of("price_avg_eur_mwh")
     assert columns.at["date", "key"] and not columns.at["date", "nullable"]
 

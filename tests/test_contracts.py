@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from schemas import DAILY_PRICE_WIND, DIM_SITE, SENSOR_READINGS_1MIN
-from schemas.contracts import contract_yaml, gold_tables, load_terms, unit_of
+from schemas.catalog import unit_of
+from schemas.contracts import contract_yaml, gold_tables, load_terms
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "docs" / "contracts"
 
