@@ -37,7 +37,7 @@ help:
 	@echo "make bench-collector - collector throughput: BENCH_MESSAGES=200000"
 	@echo "make app    - the analysts' Streamlit app on 127.0.0.1:PORT (default 8501) over ENV's lakehouse"
 	@echo "make report - one self-contained HTML report: ENV=… OUT=file START=… END=… (prints the path last)"
-	@echo "make catalog - docs/catalog.md: every table, key, partitioning, columns, SQL name and lineage"
+	@echo "make catalog - docs/catalog.md (every table, key, partitioning, columns, SQL name, lineage) and docs/contracts/*.odcs.yaml"
 	@echo "make sql Q=<name> ARGS='--param value' - run sql/<name>.sql with Spark SQL over ENV's tables"
 
 $(STAMP):
@@ -86,7 +86,7 @@ Q ?=
 ARGS ?=
 .PHONY: app report sql catalog
 catalog: $(STAMP)  ## docs/catalog.md from schemas/ and the job registry
-	PYTHONPATH=$(CURDIR) $(PY) -m schemas --out docs/catalog.md
+	PYTHONPATH=$(CURDIR) $(PY) -m schemas --contracts docs/contracts --out docs/catalog.md
 
 app: $(STAMP)  ## Streamlit binds 127.0.0.1 only
 	LAKEHOUSE_ENV=$(ENV) PYTHONPATH=$(CURDIR) $(VENV)/bin/streamlit run app/main.py --server.address 127.0.0.1 \

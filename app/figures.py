@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -65,6 +66,26 @@ def _finish(fig: go.Figure, title: str, source: str, height: int = 480) -> go.Fi
 
 def _local_day_title(tz: str) -> str:
     return f"Local day ({tz})"
+
+
+def _add_lines(
+    fig: go.Figure,
+    data: pd.DataFrame,
+    x: str,
+    lines: Sequence[tuple[str, str, Mapping[str, Any]]],
+    mode: str = "lines+markers",
+    **trace: Any,
+) -> None:
+    """One scatter trace per (column, name, line style) of `data` against its column `x`."""
+    for column, name, line in lines:
+        fig.add_scatter(x=data[x], y=data[column], name=name, mode=mode, line=dict(line), **trace)
+
+
+def _heatmap(grid: pd.DataFrame, x: Sequence[Any] | None = None, **trace: Any) -> go.Heatmap:
+    """A heat map of a pivoted grid: its columns along x (or `x`), its index along y."""
+    return go.Heatmap(
+        x=list(grid.columns) if x is None else list(x), y=list(grid.index), z=grid.to_numpy(), **trace
+    )
 
 
 def production_trend(df: pd.DataFrame, country: str, tz: str) -> go.Figure:
@@ -134,18 +155,24 @@ def price_wind_correlations(df: pd.DataFrame, zone: str, tz: str) -> go.Figure:
     local day. `df`: rows of gold/daily_price_wind of one bidding zone."""
     data = df.sort_values("date")
     fig = go.Figure()
-    for column, name, colour in (
-        ("corr_30d_price_wind_onshore", "30-day, price vs onshore wind", TYPE_COLOURS["Wind onshore"]),
-        ("corr_30d_price_wind_offshore", "30-day, price vs offshore wind", TYPE_COLOURS["Wind offshore"]),
-    ):
-        fig.add_scatter(
-            x=data["date"],
-            y=data[column],
-            name=name,
-            mode="lines+markers",
-            line={"color": colour},
-            connectgaps=False,
-        )
+    _add_lines(
+        fig,
+        data,
+        "date",
+        [
+            (
+                "corr_30d_price_wind_onshore",
+                "30-day, price vs onshore wind",
+                {"color": TYPE_COLOURS["Wind onshore"]},
+            ),
+            (
+                "corr_30d_price_wind_offshore",
+                "30-day, price vs offshore wind",
+                {"color": TYPE_COLOURS["Wind offshore"]},
+            ),
+        ],
+        connectgaps=False,
+    )
     fig.add_scatter(
         x=data["date"],
         y=data["intraday_corr_price_wind"],
@@ -236,14 +263,10 @@ def underperformance_heatmap(df: pd.DataFrame, production_type: str, tz: str) ->
             index="slot", columns="local_day", values=column, aggfunc="mean", dropna=False
         )
         grid = grid.reindex(index=slots)
-        fig.add_heatmap(
-            x=list(grid.columns),
-            y=list(grid.index),
-            z=grid.to_numpy(),
-            coloraxis="coloraxis",
+        fig.add_trace(
+            _heatmap(grid, coloraxis="coloraxis", hovertemplate="%{x} %{y}<br>%{z:.3f}<extra></extra>"),
             row=1,
             col=col,
-            hovertemplate="%{x} %{y}<br>%{z:.3f}<extra></extra>",
         )
     fig.update_layout(
         coloraxis={
@@ -266,19 +289,15 @@ def underperformance_intervals(df: pd.DataFrame, production_type: str, tz: str) 
     data = with_local_time(df, "interval_start", tz).sort_values("local_time")
     flagged = data.loc[data["is_underperforming"].fillna(False).astype(bool)]
     fig = go.Figure()
-    fig.add_scatter(
-        x=data["local_time"],
-        y=data["capacity_factor"],
-        name="Capacity factor",
+    _add_lines(
+        fig,
+        data,
+        "local_time",
+        [
+            ("capacity_factor", "Capacity factor", {"color": TYPE_COLOURS.get(production_type, "#2a9df4")}),
+            ("expected_cf", "Expected capacity factor", {"color": "#555", "dash": "dot"}),
+        ],
         mode="lines",
-        line={"color": TYPE_COLOURS.get(production_type, "#2a9df4")},
-    )
-    fig.add_scatter(
-        x=data["local_time"],
-        y=data["expected_cf"],
-        name="Expected capacity factor",
-        mode="lines",
-        line={"color": "#555", "dash": "dot"},
     )
     fig.add_scatter(
         x=flagged["local_time"],
@@ -322,10 +341,8 @@ def sensor_quality_heatmap(df: pd.DataFrame) -> go.Figure:
     gold/sensor_quality_hourly rows."""
     grid = df.pivot_table(index="sensor_id", columns="hour_utc", values="quality_score", aggfunc="mean")
     fig = go.Figure(
-        go.Heatmap(
-            x=list(grid.columns),
-            y=list(grid.index),
-            z=grid.to_numpy(),
+        _heatmap(
+            grid,
             zmin=0,
             zmax=1,
             colorscale="RdYlGn",
@@ -346,20 +363,22 @@ def solar_daily_kpis(df: pd.DataFrame, site_id: str, tz: str) -> go.Figure:
     fig.add_bar(
         x=data["date"], y=data["ac_energy_kwh"], name="AC energy (kWh)", marker_color="#f5b700", row=1, col=1
     )
-    for column, name, colour in (
-        ("performance_ratio", "Performance ratio", "#1259a8"),
-        ("performance_ratio_temp_corrected", "Performance ratio, temperature-corrected", "#2a9df4"),
-        ("availability", "Availability", "#3a8f3a"),
-    ):
-        fig.add_scatter(
-            x=data["date"],
-            y=data[column],
-            name=name,
-            mode="lines+markers",
-            line={"color": colour},
-            row=2,
-            col=1,
-        )
+    _add_lines(
+        fig,
+        data,
+        "date",
+        [
+            ("performance_ratio", "Performance ratio", {"color": "#1259a8"}),
+            (
+                "performance_ratio_temp_corrected",
+                "Performance ratio, temperature-corrected",
+                {"color": "#2a9df4"},
+            ),
+            ("availability", "Availability", {"color": "#3a8f3a"}),
+        ],
+        row=2,
+        col=1,
+    )
     fig.update_yaxes(title_text="AC energy (kWh)", row=1, col=1)
     fig.update_yaxes(title_text="Share (0–1)", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(title_text=_local_day_title(tz), row=2, col=1)
@@ -371,15 +390,13 @@ def solar_site_vs_fleet(df: pd.DataFrame) -> go.Figure:
     `df`: gold/solar_site_daily rows (site_id, date, specific_yield_kwh_kwp, fleet_specific_yield_kwh_kwp)."""
     fig = go.Figure()
     for site_id, rows in df.sort_values("date").groupby("site_id", sort=True):
-        fig.add_scatter(
-            x=rows["date"], y=rows["specific_yield_kwh_kwp"], name=f"{site_id}", mode="lines+markers"
-        )
-        fig.add_scatter(
-            x=rows["date"],
-            y=rows["fleet_specific_yield_kwh_kwp"],
-            name=f"{site_id}: national fleet",
+        _add_lines(fig, rows, "date", [("specific_yield_kwh_kwp", f"{site_id}", {})])
+        _add_lines(
+            fig,
+            rows,
+            "date",
+            [("fleet_specific_yield_kwh_kwp", f"{site_id}: national fleet", {"dash": "dot"})],
             mode="lines",
-            line={"dash": "dot"},
         )
     fig.update_xaxes(title_text="Local day (each site's time zone)")
     fig.update_yaxes(title_text="Specific yield (kWh/kWp)", rangemode="tozero")
@@ -402,12 +419,8 @@ def capture_vs_average_price(solar: pd.DataFrame, prices: pd.DataFrame, site_id:
         name=f"Capture price, {site_id}",
         marker_color="#f5b700",
     )
-    fig.add_scatter(
-        x=data["date"],
-        y=data["price_avg_eur_mwh"],
-        name=f"Mean day-ahead price, {zone}",
-        mode="lines+markers",
-        line={"color": "#e4572e"},
+    _add_lines(
+        fig, data, "date", [("price_avg_eur_mwh", f"Mean day-ahead price, {zone}", {"color": "#e4572e"})]
     )
     fig.update_xaxes(title_text="Local day (site time zone)")
     fig.update_yaxes(title_text="EUR/MWh")
@@ -423,10 +436,9 @@ def quality_scores(df: pd.DataFrame) -> go.Figure:
     grid = df.pivot_table(index="table", columns="date", values="quality_score", aggfunc="mean")
     grid = grid.sort_index(ascending=False)
     fig = go.Figure(
-        go.Heatmap(
+        _heatmap(
+            grid,
             x=[str(c) for c in grid.columns],
-            y=list(grid.index),
-            z=grid.to_numpy(),
             zmin=0.5,
             zmax=1,
             colorscale="RdYlGn",

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from schemas import TableSpec
+from schemas.catalog import unit_of
 
 
 def with_local_time(df: pd.DataFrame, column: str, tz: str, name: str = "local_time") -> pd.DataFrame:
@@ -78,12 +79,14 @@ def catalogue_tables(specs: Iterable[TableSpec], versions: Mapping[str, int | No
 
 
 def catalogue_columns(spec: TableSpec) -> pd.DataFrame:
-    """The columns of one table: name, type, nullability, key membership, description."""
+    """The columns of one table: name, type, unit (from its name), nullability, key membership,
+    description."""
     return pd.DataFrame(
         [
             {
                 "column": f.name,
                 "type": f.dataType.simpleString(),
+                "unit": unit_of(f.name) or "",
                 "nullable": f.nullable,
                 "key": f.name in spec.keys,
                 "description": f.metadata.get("comment", ""),

@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import html
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -57,107 +58,113 @@ def _not_loaded(error: TableNotLoaded) -> str:
     )
 
 
+# What a section holds: figures, and HTML fragments (escaped by their builder).
+Item = go.Figure | str
+# A part of a section: reads its tables and yields its items; a table not loaded yet ends that part alone.
+Part = Callable[[], Iterable[Item]]
+
+
+def section(title: str, *parts: Part) -> Section:
+    """A section of the items its parts yield, in order; a part whose table is not loaded yet says so."""
+    result = Section(title)
+    for part in parts:
+        try:
+            for item in part():
+                (result.notes if isinstance(item, str) else result.figures).append(item)
+        except TableNotLoaded as error:
+            result.notes.append(_not_loaded(error))
+    return result
+
+
+def per_group(
+    rows: pd.DataFrame, by: str | list[str], keep: Callable[[pd.DataFrame], pd.Series]
+) -> Iterator[tuple[Any, pd.DataFrame]]:
+    """Each group of `rows` (in key order) narrowed to the rows `keep` selects; empty groups left out."""
+    for key, part in rows.groupby(by, sort=True):
+        shown = part.loc[keep(part)]
+        if not shown.empty:
+            yield key, shown
+
+
 def market_sections(house: Lakehouse, config: Config, days: DayRange) -> list[Section]:
-    sections = []
-    trend = Section("Daily production by type")
-    try:
+    def trend() -> Iterator[Item]:
         rows = house.read("gold/daily_production_trend")
-        for country in sorted(rows["country"].unique()):
-            shown = rows.loc[(rows["country"] == country) & days.mask(rows["date"])]
-            if not shown.empty:
-                trend.figures.append(figures.production_trend(shown, country, config.time_zone(country)))
-    except TableNotLoaded as error:
-        trend.notes.append(_not_loaded(error))
-    sections.append(trend)
+        for country, shown in per_group(rows, "country", lambda p: days.mask(p["date"])):
+            yield figures.production_trend(shown, country, config.time_zone(country))
 
-    price = Section("Day-ahead price vs wind")
-    try:
+    def price() -> Iterator[Item]:
         rows = house.read("gold/daily_price_wind")
-        for zone in sorted(rows["bidding_zone"].unique()):
-            shown = rows.loc[(rows["bidding_zone"] == zone) & days.mask(rows["date"])]
+        for zone, shown in per_group(rows, "bidding_zone", lambda p: days.mask(p["date"])):
             tz = config.bidding_zone(zone)["time_zone"]
-            if not shown.empty:
-                price.figures += [
-                    figures.price_vs_wind(shown, zone, tz),
-                    figures.price_wind_correlations(shown, zone, tz),
-                ]
-    except TableNotLoaded as error:
-        price.notes.append(_not_loaded(error))
-    sections.append(price)
+            yield figures.price_vs_wind(shown, zone, tz)
+            yield figures.price_wind_correlations(shown, zone, tz)
 
-    under = Section("Renewable underperformance")
-    try:
+    def underperformance() -> Iterator[Item]:
         rows = house.read("gold/underperformance_features")
-        for (country, series), part in rows.groupby(["country", "production_type"], sort=True):
+
+        def in_range(part: pd.DataFrame) -> pd.Series:
+            tz = config.time_zone(part["country"].iloc[0])
+            return days.mask(part["interval_start"].dt.tz_convert(tz).dt.date)
+
+        for (country, series), shown in per_group(rows, ["country", "production_type"], in_range):
             tz = config.time_zone(country)
-            shown = part.loc[days.mask(part["interval_start"].dt.tz_convert(tz).dt.date)]
-            if not shown.empty:
-                under.figures.append(
-                    figures.underperformance_heatmap(shown, f"{series} ({country.upper()})", tz)
-                )
-    except TableNotLoaded as error:
-        under.notes.append(_not_loaded(error))
-    sections.append(under)
-    return sections
+            yield figures.underperformance_heatmap(shown, f"{series} ({country.upper()})", tz)
+
+    return [
+        section("Daily production by type", trend),
+        section("Day-ahead price vs wind", price),
+        section("Renewable underperformance", underperformance),
+    ]
 
 
 def iot_sections(house: Lakehouse, days: DayRange) -> list[Section]:
-    sensors = Section("Sensor quality")
-    try:
+    def sensors() -> Iterator[Item]:
         rows = house.read("gold/sensor_quality_hourly")
         shown = rows.loc[days.mask(rows["hour_utc"].dt.date)]
         if not shown.empty:
-            sensors.figures.append(figures.sensor_quality_heatmap(shown))
-    except TableNotLoaded as error:
-        sensors.notes.append(_not_loaded(error))
+            yield figures.sensor_quality_heatmap(shown)
 
-    solar = Section("Solar plants")
-    try:
+    def solar() -> Iterator[Item]:
         kpis = house.read("gold/solar_site_daily")
         sites = house.read("gold/dim_site").set_index("site_id")
-        shown = kpis.loc[days.mask(kpis["date"])]
-        for site_id, part in shown.groupby("site_id", sort=True):
+        for site_id, shown in per_group(kpis, "site_id", lambda p: days.mask(p["date"])):
             tz = sites.at[site_id, "time_zone"] if site_id in sites.index else "site time zone"
-            solar.figures.append(figures.solar_daily_kpis(part, site_id, tz))
+            yield figures.solar_daily_kpis(shown, site_id, tz)
+        shown = kpis.loc[days.mask(kpis["date"])]
         if not shown.empty:
-            solar.figures.append(figures.solar_site_vs_fleet(shown))
-    except TableNotLoaded as error:
-        solar.notes.append(_not_loaded(error))
-    return [sensors, solar]
+            yield figures.solar_site_vs_fleet(shown)
+
+    return [section("Sensor quality", sensors), section("Solar plants", solar)]
 
 
 def quality_section(house: Lakehouse) -> Section:
-    section = Section("Data quality")
-    try:
+    def scores() -> Iterator[Item]:
         daily = house.read("gold/data_quality_daily")
         # Days the checks ran, not days of data: the whole log, whatever range the report covers.
         if not daily.empty:
-            section.figures.append(figures.quality_scores(daily))
-    except TableNotLoaded as error:
-        section.notes.append(_not_loaded(error))
-    quarantines = {}
-    for spec in QUARANTINE_TABLES:
-        try:
-            quarantines[spec.full_name] = house.read(spec.full_name, columns=["reason"])
-        except TableNotLoaded:
-            continue
-    counts = frames.quarantine_reason_counts(quarantines)
-    if not counts.empty:
-        section.figures.append(figures.quarantine_by_reason(counts))
-    try:
+            yield figures.quality_scores(daily)
+
+    def quarantines() -> Iterator[Item]:
+        loaded = {}
+        for spec in QUARANTINE_TABLES:
+            try:
+                loaded[spec.full_name] = house.read(spec.full_name, columns=["reason"])
+            except TableNotLoaded:
+                continue  # a table that never quarantined a row: nothing to count
+        counts = frames.quarantine_reason_counts(loaded)
+        if not counts.empty:
+            yield figures.quarantine_by_reason(counts)
+
+    def failed_expectations() -> Iterator[Item]:
         failed = frames.latest_failed_expectations(house.read("quality/results"))
         columns = ["table", "expectation", "severity", "unexpected_count", "element_count", "evaluated_at"]
-        section.notes.append(
-            "<h3>Failed expectations of each table's latest run</h3>"
-            + (
-                failed[columns].to_html(index=False, classes="results", border=0)
-                if not failed.empty
-                else "<p>The latest run of every checked table passed all its expectations.</p>"
-            )
+        yield "<h3>Failed expectations of each table's latest run</h3>" + (
+            failed[columns].to_html(index=False, classes="results", border=0)
+            if not failed.empty
+            else "<p>The latest run of every checked table passed all its expectations.</p>"
         )
-    except TableNotLoaded as error:
-        section.notes.append(_not_loaded(error))
-    return section
+
+    return section("Data quality", scores, quarantines, failed_expectations)
 
 
 STYLE = """

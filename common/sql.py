@@ -168,3 +168,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def quote_identifier(name: str) -> str:
+    """A Spark / Unity Catalog identifier in backticks (a backtick inside doubled); empty is an error."""
+    if not name or not name.strip():
+        raise QueryError("an empty catalog, schema or table name")
+    return "`" + name.replace("`", "``") + "`"
+
+
+def registration_statements(catalog: str, schema: str, locations: Mapping[str, str]) -> list[str]:
+    """The SQL that registers tables as external Delta tables `<catalog>.<schema>.<sql_name>`, one per
+    entry of `locations` (sql_name -> storage path), after creating the schema if it is missing. Every
+    statement is IF NOT EXISTS, so a re-run changes nothing; the Delta log at the location gives the
+    table its columns, comments and properties."""
+    target = f"{quote_identifier(catalog)}.{quote_identifier(schema)}"
+    statements = [
+        f"CREATE SCHEMA IF NOT EXISTS {target} COMMENT "
+        f"{tables.sql_literal('Energy Lakehouse tables (make catalog: docs/catalog.md)')}"
+    ]
+    for name, location in locations.items():
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {target}.{quote_identifier(name)} "
+            f"USING DELTA LOCATION {tables.sql_literal(location)}"
+        )
+    return statements

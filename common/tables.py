@@ -40,7 +40,7 @@ def ensure_table(spark: SparkSession, config: Config, spec: TableSpec) -> DeltaT
     properties) and return it."""
     path = spec_path(config, spec)
     if DeltaTable.isDeltaTable(spark, path):
-        return DeltaTable.forPath(spark, path)
+        return keep_properties_true(spark, DeltaTable.forPath(spark, path), spec, path)
     builder = DeltaTable.createIfNotExists(spark).location(path).comment(spec.comment)
     for field in spec.schema.fields:
         builder = builder.addColumn(
@@ -48,8 +48,9 @@ def ensure_table(spark: SparkSession, config: Config, spec: TableSpec) -> DeltaT
         )
     if spec.partition_by:
         builder = builder.partitionedBy(*spec.partition_by)
-    for key, value in spec.properties.items():
+    for key, value in declared_properties(spec).items():
         builder = builder.property(key, value)
+    _PROPERTIES_CHECKED.add(path)
     return builder.execute()
 
 
@@ -222,3 +223,39 @@ def merge_snapshot(
         )
         .execute()
     )
+
+
+# Tables whose properties this process has already checked against their spec (once is enough: the
+# spec cannot change while the process runs).
+_PROPERTIES_CHECKED: set[str] = set()
+
+
+def declared_properties(spec: TableSpec) -> dict[str, str]:
+    """The Delta table properties a table is created with: the spec's own (Change Data Feed) and the
+    catalogue's (owner layer, key, grain, producing job, source tables; schemas.catalog)."""
+    from schemas.catalog import table_properties
+
+    return {**spec.properties, **table_properties(spec)}
+
+
+def keep_properties_true(spark: SparkSession, table: DeltaTable, spec: TableSpec, path: str) -> DeltaTable:
+    """On the first use of an existing table in this process, set the declared properties that differ
+    (a table created before its lineage changed) and unset catalogue properties no longer declared
+    (a metadata commit each); nothing is written when they already match."""
+    if path in _PROPERTIES_CHECKED:
+        return table
+    from schemas.catalog import PROPERTY_PREFIX
+
+    declared = declared_properties(spec)
+    current = dict(table.detail().select("properties").first()[0] or {})
+    changed = {k: v for k, v in declared.items() if current.get(k) != v}
+    stale = [k for k in current if k.startswith(PROPERTY_PREFIX) and k not in declared]
+    quoted = f"delta.`{path}`"
+    if changed:
+        pairs = ", ".join(f"{sql_literal(k)} = {sql_literal(v)}" for k, v in changed.items())
+        spark.sql(f"ALTER TABLE {quoted} SET TBLPROPERTIES ({pairs})")
+    if stale:
+        keys = ", ".join(map(sql_literal, stale))
+        spark.sql(f"ALTER TABLE {quoted} UNSET TBLPROPERTIES IF EXISTS ({keys})")
+    _PROPERTIES_CHECKED.add(path)
+    return table

@@ -1,7 +1,8 @@
 """The table catalogue as Markdown: README's "Tables" section is `catalogue_markdown()`, and
-`make catalog` writes it, with a header, to docs/catalog.md.
+`make catalog` writes it, with a header, to docs/catalog.md, and the gold tables' ODCS data contracts
+to docs/contracts/ (schemas/contracts.py).
 
-python -m schemas [--out docs/catalog.md]
+python -m schemas [--contracts docs/contracts] [--out docs/catalog.md]
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from schemas import ALL_TABLES
+from schemas.catalog import lineage, table_properties, unit_of
 from schemas.spec import TableSpec
+
+__all__ = ["CATALOG_HEADER", "catalogue_markdown", "lineage", "main", "properties_markdown"]
 
 CATALOG_HEADER = """# Table catalogue
 
@@ -23,18 +27,10 @@ and API endpoints it reads.
 """
 
 
-def lineage(spec: TableSpec) -> str:
-    """Which registered job writes the table and from what, in one sentence."""
-    from jobs.registry import PIPELINES  # the registry imports schemas: look it up only when asked
-
-    writers = [job for jobs in PIPELINES.values() for job in jobs if spec in job.writes]
-    if not writers:
-        return "Written by the jobs' shared steps (run log, quality gate, change-feed offsets)."
-    parts = []
-    for job in writers:
-        inputs = [f"`{t.full_name}`" for t in job.reads] + [f"API `{s}`" for s in job.sources]
-        parts.append(f"`{job.name}`" + (f" from {', '.join(inputs)}" if inputs else ""))
-    return f"Written by {'; '.join(parts)}."
+def properties_markdown(spec: TableSpec) -> str:
+    """The table's catalogue properties as the Delta table carries them (`SHOW TBLPROPERTIES`)."""
+    pairs = [f"`{k}` = {v or '(none)'}" for k, v in table_properties(spec).items()]
+    return f"Delta table properties: {'; '.join(pairs)}."
 
 
 def catalogue_markdown() -> str:
@@ -51,11 +47,14 @@ def catalogue_markdown() -> str:
         lines.append("")
         lines.append(f"SQL name `{spec.sql_name}`. {lineage(spec)}")
         lines.append("")
-        lines.append("| column | type | meaning |")
-        lines.append("|---|---|---|")
+        lines.append(properties_markdown(spec))
+        lines.append("")
+        lines.append("| column | type | unit | meaning |")
+        lines.append("|---|---|---|---|")
         for field in spec.schema.fields:
             data_type = field.dataType.simpleString() + ("" if field.nullable else " not null")
-            lines.append(f"| `{field.name}` | {data_type} | {spec.comment_of(field.name)} |")
+            unit = unit_of(field.name) or ""
+            lines.append(f"| `{field.name}` | {data_type} | {unit} | {spec.comment_of(field.name)} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -65,7 +64,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         prog="python -m schemas", description="Print or write the table catalogue"
     )
     parser.add_argument("--out", type=Path, default=None, help="write docs/catalog.md-style file here")
+    parser.add_argument(
+        "--contracts", type=Path, default=None, help="also write each gold table's ODCS contract here"
+    )
     args = parser.parse_args(argv)
+    if args.contracts is not None:
+        from schemas.contracts import write_contracts  # reads the quality suites (Great Expectations)
+
+        for path in write_contracts(args.contracts):
+            print(path.resolve())
     if args.out is None:
         print(catalogue_markdown())
         return

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from app import figures, frames
+from common.series import production_types
 from schemas import DAILY_PRICE_WIND, QUARANTINE_STAGING_PUBLIC_POWER
 
 BERLIN = "Europe/Berlin"
@@ -312,5 +313,17 @@ def test_catalogue_lists_columns_with_their_schema_comments():
     }
     columns = frames.catalogue_columns(DAILY_PRICE_WIND).set_index("column")
     assert columns.at["price_avg_eur_mwh", "type"] == "double"
+    assert columns.at["price_avg_eur_mwh", "unit"] == "EUR/MWh" and columns.at["date", "unit"] == ""
     assert columns.at["price_avg_eur_mwh", "description"] == DAILY_PRICE_WIND.comment_of("price_avg_eur_mwh")
     assert columns.at["date", "key"] and not columns.at["date", "nullable"]
+
+
+def test_series_names_map_to_production_types_as_the_gold_jobs_map_them():
+    # The rule with_production_type applies in Spark (tests/test_daily_production_trend.py), without Spark.
+    aliases = {"wind onshore": "Wind onshore", "Solar": "Solar"}
+    assert production_types(["wind Onshore", "Geothermal", "SOLAR"], aliases) == [
+        "Wind onshore",
+        "Geothermal",
+        "Solar",
+    ]
+    assert production_types(["Wind offshore"], None) == ["Wind offshore"]

@@ -1,8 +1,9 @@
 """The Databricks bundle (databricks.yml + resources/*.yml) is deployable as far as can be told offline:
 every job validates against Databricks' own models (databricks-bundles), every task is a job of the job
 registry (jobs/registry.py) whose entry file exists and accepts the task's parameters through the
-registry's argument parser, the tasks run in the registry's order, and the storage root is a
-per-target variable reaching the job cluster."""
+registry's argument parser (or, for the table registration, the maintenance entry's own parser), the
+tasks run in the registry's order, and the storage root is a per-target variable reaching the job
+cluster."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 import yaml
 from databricks.bundles.jobs import Job as BundleJob
 
+from jobs.maintenance import register_tables
 from jobs.registry import Job, pipeline
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,6 +25,8 @@ BUNDLE_FILE = REPO / "databricks.yml"
 SAMPLE_RUN_DATE = "2026-11-24"  # what {{job.start_time.iso_date}} and its kin become at run time
 DYNAMIC = re.compile(r"\{\{\s*([^}]+?)\s*\}\}")
 VARIABLE = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)\}")
+# Entry files of tasks that are not jobs of a pipeline (jobs/maintenance/), checked by their own tests.
+MAINTENANCE_ENTRIES = {"jobs/maintenance/register_tables.py"}
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
@@ -52,6 +56,15 @@ def jobs(bundle) -> dict[str, tuple[Path, dict[str, Any]]]:
 
 def tasks_of(jobs) -> list[tuple[str, Path, dict[str, Any], dict[str, Any]]]:
     return [(name, path, job, task) for name, (path, job) in jobs.items() for task in job["tasks"]]
+
+
+def entry_of(task: dict[str, Any], path: Path) -> str:
+    """The task's entry file, relative to the repository root."""
+    return str((path.parent / task["spark_python_task"]["python_file"]).resolve().relative_to(REPO))
+
+
+def registry_tasks(jobs) -> list[tuple[str, Path, dict[str, Any], dict[str, Any]]]:
+    return [t for t in tasks_of(jobs) if entry_of(t[3], t[1]) not in MAINTENANCE_ENTRIES]
 
 
 def registry_jobs() -> dict[str, Job]:
@@ -101,7 +114,9 @@ def test_every_job_validates_against_databricks_models(jobs):
 
 def test_every_task_runs_an_existing_entry_file_that_accepts_its_parameters(bundle, jobs):
     variables = bundle.get("variables", {})
-    for _, path, job, task in tasks_of(jobs):
+    maintenance = [t for t in tasks_of(jobs) if t not in registry_tasks(jobs)]
+    assert [entry_of(task, path) for _, path, _, task in maintenance] == sorted(MAINTENANCE_ENTRIES)
+    for _, path, job, task in registry_tasks(jobs):
         python_task = task.get("spark_python_task")
         assert python_task, (
             f"task {task['task_key']}: expected a spark_python_task (the spark-submit entry file)"
@@ -127,7 +142,7 @@ def test_every_task_runs_an_existing_entry_file_that_accepts_its_parameters(bund
 
 
 def test_a_parameter_the_parser_rejects_is_caught(bundle, jobs):
-    _, path, _, task = tasks_of(jobs)[0]
+    _, path, _, task = registry_tasks(jobs)[0]
 
     with pytest.raises(SystemExit):
         registered_job(task, path).parse_args(["--country", "de", "--end", "{{job.start_time}}"], "check")
@@ -189,3 +204,17 @@ def test_every_variable_used_is_declared(bundle, jobs):
     )
     used = set(VARIABLE.findall(text))
     assert used <= declared, f"undeclared: {sorted(used - declared)}"
+
+
+def test_the_register_tables_job_runs_the_maintenance_entry_with_the_catalog_variables(bundle, jobs):
+    variables = bundle.get("variables", {})
+    path, job = jobs["register_tables"]
+    [task] = job["tasks"]
+    assert entry_of(task, path) == "jobs/maintenance/register_tables.py"
+    assert (REPO / entry_of(task, path)).is_file()
+    argv = [resolve(str(p), job, variables) for p in task["spark_python_task"]["parameters"]]
+    args = register_tables.parse_args(argv)
+    assert (args.catalog, args.schema) == (variables["catalog"]["default"], variables["schema"]["default"])
+    assert args.env == "databricks"
+    with pytest.raises(SystemExit):  # a task without the schema is caught
+        register_tables.parse_args(["--catalog", "main", "--env", "databricks"])

@@ -5,9 +5,12 @@ loaded yet say so, and the path is the last line printed. The report goes to bui
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timezone
 
 from app import report
+from common.config import load_config
 from tests.analyst_fixtures import PLOTLY_CHARTS_JS, artifact_dir, console_errors, full_page_screenshot
+from tests.iot_app_fixtures import DAYS, build_iot_lakehouse
 
 # Production trend (de), price scatter and correlations (DE-LU), one heat map per renewable series,
 # quality scores and quarantine reasons.
@@ -56,3 +59,21 @@ def test_report_is_self_contained_and_every_figure_draws_offline(
             "Network.emulateNetworkConditions",
             {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
         )
+
+
+def test_report_over_the_iot_lakehouse_draws_sensor_and_plant_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAKEHOUSE_ROOT", str(build_iot_lakehouse(tmp_path)))
+    config = load_config("test")
+    generated_at = datetime(2026, 10, 26, 8, tzinfo=timezone.utc)
+
+    document = report.build_report(config, report.DayRange(DAYS[1], DAYS[1]), generated_at)
+    # DE-LU prices (scatter, correlations), sensor quality, a KPI chart per site, site vs fleet; the
+    # sections of the tables it lacks say so.
+    assert document.count("Plotly.newPlot") == 2 + 1 + 2 + 1
+    assert "site solar-a\"" in document and "site solar-b\"" in document  # (titles are JSON)
+    for table in ("gold/daily_production_trend", "gold/underperformance_features", "quality/results"):
+        assert f"{table}</b> is not loaded yet" in document
+
+    elsewhere = report.build_report(config, report.DayRange(date(2026, 1, 1), date(2026, 1, 2)), generated_at)
+    assert elsewhere.count("Plotly.newPlot") == 0
+    assert elsewhere.count("<p>No rows in this range.</p>") == 3  # prices, sensor quality, solar plants

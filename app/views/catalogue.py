@@ -7,7 +7,7 @@ import streamlit as st
 
 from app import frames, ui
 from schemas import ALL_TABLES
-from schemas.__main__ import lineage
+from schemas.__main__ import lineage, properties_markdown
 
 st.title("Catalogue")
 st.caption(
@@ -27,6 +27,6 @@ spec = ALL_TABLES[names.index(chosen)]
 st.markdown(
     f"**{spec.full_name}** — {spec.comment}  \nKey: `{', '.join(spec.keys)}`"
     + (f" · partitioned by `{', '.join(spec.partition_by)}`" if spec.partition_by else "")
-    + f"  \nPath: `{house.path(spec.full_name)}`  \n{lineage(spec)}"
+    + f"  \nPath: `{house.path(spec.full_name)}`  \n{lineage(spec)}  \n{properties_markdown(spec)}"
 )
 st.dataframe(frames.catalogue_columns(spec), width="stretch", hide_index=True)

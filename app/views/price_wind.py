@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app import figures, ui
+from common.series import production_types
 
 st.title("Day-ahead price vs wind")
 st.caption(
@@ -45,12 +46,8 @@ if zones is not None:
         power = ui.table("cdc/public_power", filters=[("country", "=", settings["country"]), *window])
         if prices is not None and power is not None:
             # cdc keeps series names as sent; the wind names are compared as the gold jobs map them.
-            aliases = {
-                k.lower(): v for k, v in (ui.config().get("public_power.series_aliases") or {}).items()
-            }
-            power = power.assign(
-                production_type=power["production_type"].map(lambda n: aliases.get(n.lower(), n))
-            )
+            aliases = ui.config().get("public_power.series_aliases")
+            power = power.assign(production_type=production_types(power["production_type"], aliases))
             ui.chart(figures.intraday_price_wind(prices, power, wind_series, zone, f"{day:%Y-%m-%d}", tz))
         with st.expander("Daily values"):
             st.dataframe(shown.drop(columns=["run_id", "computed_at"]), width="stretch", hide_index=True)

@@ -9,6 +9,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from common.columns import any_of, with_local_date
+from common.series import alias_map
 
 GROUP = ("country", "date", "production_type")
 AVG_DAYS = 7  # energy_mwh_7d_avg: the mean over date-6 … date
@@ -22,12 +23,11 @@ def trailing_reach(avg_days: int = AVG_DAYS) -> int:
 
 
 def with_production_type(df: DataFrame, aliases: Mapping[str, str]) -> DataFrame:
-    """Map series names case-insensitively through the alias map; unmapped names stay as sent."""
+    """Map series names case-insensitively through the alias map; unmapped names stay as sent (the
+    rule of common.series, which the app applies without Spark)."""
     if not aliases:
         return df
-    mapping = F.create_map(
-        *[F.lit(x) for pair in sorted(aliases.items()) for x in (pair[0].lower(), pair[1])]
-    )
+    mapping = F.create_map(*[F.lit(x) for pair in alias_map(aliases).items() for x in pair])
     return df.withColumn(
         "production_type", F.coalesce(mapping[F.lower("production_type")], F.col("production_type"))
     )
