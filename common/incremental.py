@@ -134,6 +134,8 @@ class RefreshPlan:
     versions: dict[str, int]
     full: bool
     changed: dict[str, frozenset[Any]] = field(default_factory=dict)
+    # Some source has commits since its offset (they may hold no value change): the offsets move on.
+    advanced: bool = True
 
     @property
     def is_empty(self) -> bool:
@@ -227,7 +229,8 @@ def plan_refresh(run: JobRun, sources: Sequence[Source], full_refresh: bool) -> 
         log.info("%s: full rebuild of %s", run.job, ", ".join(f"{s.name}[{s.offset_scope}]" for s in sources))
         return RefreshPlan(versions=versions, full=True)
     log.info("%s: changed units %s", run.job, {name: sorted(u) for name, u in units.items()})
-    return RefreshPlan(versions=versions, full=False, changed=units)
+    advanced = any(offsets[name] < version for name, version in versions.items())
+    return RefreshPlan(versions=versions, full=False, changed=units, advanced=advanced)
 
 
 @dataclass(frozen=True)
@@ -270,6 +273,9 @@ def refresh(run: JobRun, job: GoldJob, full_refresh: bool) -> None:
     if plan.is_empty:
         log.info("%s: no changes in %s", run.job, ", ".join(s.name for s in job.sources))
         run.rows_in = 0
+        if plan.advanced:
+            # Commits without a value change (confirming re-fetches): not read again next time.
+            save_offsets(run, job.sources, plan)
         return
     write_units = job.write_units(plan)
     gold_df = job.transform(*(job.read(run, s, write_units) for s in job.sources))

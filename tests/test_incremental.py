@@ -1,6 +1,7 @@
 """Planning gold recomputation from the Change Data Feed (first run, changed local days, nothing new,
-a feed that can no longer be read, a rebuild-on-change source), the reach of each gold window derived
-from its parameter, and what a quarantined recomputed gold row does under incremental and full runs."""
+a re-fetch confirming stored values, a feed that can no longer be read, a rebuild-on-change source),
+the reach of each gold window derived from its parameter, and what a quarantined recomputed gold row
+does under incremental and full runs."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.test_cdc_merge import FETCH_1, FETCH_2, INSTALLED_STAGED, RUN_1, RUN_
 
 SOURCE = Source(CDC_PUBLIC_POWER, "country", "de", LocalDays("Europe/Berlin"))
 INSTALLED = Source(CDC_INSTALLED_POWER, "country", "de", rebuild_on_change=True)
+CONFIRMED = FETCH_1 + timedelta(hours=1)  # a later fetch of the same values
 
 
 def plan(full_refresh: bool = False, sources=(SOURCE,)):
@@ -38,6 +40,12 @@ def test_changed_local_days_come_from_the_feed_since_the_last_plan(spark, lakeho
     assert plan().full  # no recorded version yet
 
     assert plan().is_empty  # nothing new since
+    # Fetched again, the same value: a new cdc version whose feed holds an update (fetched_at moved)
+    # but no value change. Nothing to recompute; the offset moves past it.
+    merge(spark, lakehouse, [("Solar", late_evening, 1.0, CONFIRMED, "r1b")], RUN_2)
+    confirmed = plan()
+    assert confirmed.is_empty and confirmed.advanced
+    assert not plan().advanced
     merge(spark, lakehouse, [("Solar", late_evening, 2.0, FETCH_2, "r2")], RUN_2)
 
     later = plan()
@@ -69,6 +77,10 @@ def test_an_installed_capacity_revision_rebuilds_the_country_and_another_country
         ("fr", "Solar AC", "monthly", aug, 21.0, None, FETCH_2, "r2"),
     ], INSTALLED_STAGED, RUN_2)  # fmt: skip
     assert plan(sources=sources).is_empty  # France's revision is not Germany's
+    merge_rows(spark, lakehouse, CDC_INSTALLED_POWER, [
+        ("de", "Solar AC", "monthly", aug, 100.0, None, CONFIRMED, "r1b"),
+    ], INSTALLED_STAGED, RUN_2)  # fmt: skip
+    assert plan(sources=sources).is_empty  # the whole history fetched again confirms Germany's value
 
     merge_rows(spark, lakehouse, CDC_INSTALLED_POWER, [
         ("de", "Solar AC", "monthly", aug, 101.5, None, FETCH_2, "r2"),
