@@ -61,12 +61,16 @@ test: $(STAMP)  ## whole test files per worker, so module fixtures (e2e baseline
 # own (one JVM each), as separate Databricks tasks do.
 RUN_ARGS = --pipeline $(PIPELINE) --country $(COUNTRY) --bidding-zone $(BZN) --start='$(START)' --end='$(END)' \
 	$(if $(FULL_REFRESH),--full-refresh)
+# The pre-flight checks config, scope and credentials in plain Python: a user's mistake is one line
+# (exit 2) before any JVM starts or packages resolve.
+PREFLIGHT = LAKEHOUSE_ENV=$(ENV) $(PY) -m jobs.registry --check $(RUN_ARGS)
 run: $(STAMP)
+	@$(PREFLIGHT) > /dev/null
 	$(SPARK_SUBMIT) jobs/pipeline.py $(RUN_ARGS) < /dev/null
 
 .PHONY: run-each
 run-each: $(STAMP)
-	@set -e; jobs="$$($(PY) -m jobs.registry $(RUN_ARGS))"; \
+	@set -e; jobs="$$($(PREFLIGHT))"; \
 	while read -r job args; do \
 		echo ">>> $$job $$args"; \
 		$(SPARK_SUBMIT) $$job $$args < /dev/null; \

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from common.config import Config, ConfigError
 
 
 @dataclass(frozen=True)
@@ -91,3 +95,35 @@ def utc_instant(text: str) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError(f"instant {text!r} has no UTC offset")
     return parsed.astimezone(timezone.utc)
+
+
+# --- entry points: a user's mistakes as one line, not a traceback ----------------------------------------
+
+USER_ERROR_EXIT = 2
+
+
+def run_cli(main: Callable[[Sequence[str] | None], Any], argv: Sequence[str] | None = None) -> None:
+    """Run an entry point's `main(argv)`; a ConfigError (unknown environment, country or zone, a
+    missing variable, a malformed conf/ file) ends the process with one line on stderr naming the fix
+    and exit status 2, without a traceback. Every job file, jobs/pipeline.py and jobs/registry.py end
+    with `run_cli(main)`; any other error keeps its traceback (a bug or an outage, not a user's slip)."""
+    try:
+        main(argv)
+    except ConfigError as exc:
+        message = " ".join(str(exc).split())  # one line, whatever the message holds
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(USER_ERROR_EXIT) from None
+
+
+def check_config(config: Config, country: str | None = None, bidding_zone: str | None = None) -> None:
+    """Raise ConfigError now, before a Spark session is built, for whatever a run of this scope would
+    trip over later: the lakehouse root (its variables), the country's time zone, the bidding zone and
+    the storage credentials."""
+    from common import azure  # plain Python; imported here as common.azure imports common.config
+
+    _ = config.lakehouse_root
+    if country:
+        config.time_zone(country)
+    if bidding_zone:
+        config.bidding_zone(bidding_zone)
+    azure.storage_settings(config)

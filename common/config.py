@@ -89,8 +89,8 @@ class Config:
         entry = countries.get(country.lower())
         if not entry or "time_zone" not in entry:
             raise ConfigError(
-                f"config '{self.env}': no time zone for country '{country}' "
-                f"(add countries.{country.lower()}.time_zone); known: {sorted(countries)}"
+                f"config '{self.env}': no time zone for country '{country}': use one of {sorted(countries)} "
+                f"or add countries.{country.lower()}.time_zone to conf/common.yaml"
             )
         return entry["time_zone"]
 
@@ -98,7 +98,12 @@ class Config:
         """Settings of a bidding zone (case-insensitive): time_zone, country, price_15min_from."""
         zones = {name.upper(): entry for name, entry in self.require("bidding_zones").items()}
         entry = zones.get(zone.upper())
-        missing = [k for k in ("time_zone", "country", "price_15min_from") if not entry or k not in entry]
+        if not entry:
+            raise ConfigError(
+                f"config '{self.env}': unknown bidding zone '{zone}': use one of {sorted(zones)} or add it "
+                "under bidding_zones in conf/common.yaml"
+            )
+        missing = [k for k in ("time_zone", "country", "price_15min_from") if k not in entry]
         if missing:
             raise ConfigError(
                 f"config '{self.env}': bidding zone '{zone}' lacks {missing} under bidding_zones "
@@ -117,7 +122,10 @@ def load_config(env: str | None = None, environ: Mapping[str, str] | None = None
         known = (
             sorted(p.name for p in base.iterdir() if (p / "config.yaml").is_file()) if base.is_dir() else []
         )
-        raise ConfigError(f"unknown environment '{env}': no {env_file} (known: {known})")
+        raise ConfigError(
+            f"unknown environment '{env}': no {env_file} (known: {known}); pick one with --env, "
+            "LAKEHOUSE_ENV or make ENV=…"
+        )
     settings = deep_merge(read_yaml(base / "common.yaml"), read_yaml(env_file))
     for variable, dotted_key in ENV_OVERRIDES.items():
         if environ.get(variable):
@@ -148,7 +156,13 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"missing config file {path}")
     with path.open(encoding="utf-8") as handle:
-        loaded = yaml.safe_load(handle) or {}
+        try:
+            loaded = yaml.safe_load(handle) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or type(exc).__name__
+            raise ConfigError(f"{path}: not valid YAML{where} ({problem}): fix the file") from None
     if not isinstance(loaded, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return loaded

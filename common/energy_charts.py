@@ -20,6 +20,7 @@ from schemas.energy_charts import required_payload_keys
 
 if TYPE_CHECKING:
     from common.config import Config
+    from common.progress import FetchProgress
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 _LABEL_FORMATS = {"MM.YYYY": re.compile(r"(0[1-9]|1[0-2])\.\d{4}"), "YYYY": re.compile(r"\d{4}")}
@@ -47,6 +48,15 @@ class ApiResponse:
     fetched_at: datetime
     body: str
     payload: dict[str, Any] | None
+
+    @property
+    def value_count(self) -> int:
+        """How many values the response carries (0 for a 404): what its window adds to staging."""
+        if self.payload is None:
+            return 0
+        if "price" in self.payload:
+            return len(self.payload["price"])
+        return sum(len(series["data"]) for series in self.payload.get("production_types", ()))
 
     @property
     def request_params_json(self) -> str:
@@ -231,15 +241,51 @@ class EnergyChartsClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def public_power(self, country: str, start: date, end: date, window_days: int = 7) -> list[ApiResponse]:
+    def public_power(
+        self,
+        country: str,
+        start: date,
+        end: date,
+        window_days: int = 7,
+        progress: FetchProgress | None = None,
+    ) -> list[ApiResponse]:
         """Public net power of a country over local days [start, end], one request per window."""
-        windows = split_windows(start, end, window_days)
-        return [self.get("/public_power", {"country": country, **_dates(*window)}) for window in windows]
+        return self._windows("/public_power", {"country": country}, start, end, window_days, progress)
 
-    def price(self, bidding_zone: str, start: date, end: date, window_days: int = 31) -> list[ApiResponse]:
+    def price(
+        self,
+        bidding_zone: str,
+        start: date,
+        end: date,
+        window_days: int = 31,
+        progress: FetchProgress | None = None,
+    ) -> list[ApiResponse]:
         """Day-ahead prices of a bidding zone (e.g. DE-LU) over local days [start, end]."""
+        return self._windows("/price", {"bzn": bidding_zone}, start, end, window_days, progress)
+
+    def _windows(
+        self,
+        endpoint: str,
+        scope: dict[str, str],
+        start: date,
+        end: date,
+        window_days: int,
+        progress: FetchProgress | None,
+    ) -> list[ApiResponse]:
+        """One GET per window of [start, end], in order, reporting each to `progress`."""
         windows = split_windows(start, end, window_days)
-        return [self.get("/price", {"bzn": bidding_zone, **_dates(*window)}) for window in windows]
+        if progress is not None:
+            progress.start(len(windows))
+        responses = []
+        try:
+            for window in windows:
+                responses.append(self.get(endpoint, {**scope, **_dates(*window)}))
+                if progress is not None:
+                    progress.advance(responses[-1].value_count)
+        finally:
+            if progress is not None:
+                progress.close()
+        return responses
 
     def installed_power(
         self, country: str, time_step: str = "monthly", installation_decommission: bool = False

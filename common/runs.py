@@ -14,7 +14,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 from common import tables
-from common.cli import JobArgs, default_window
+from common.cli import JobArgs, check_config, default_window
 from common.config import Config, load_config
 from common.log import get_logger
 from common.spark import build_spark
@@ -71,6 +71,7 @@ class JobRun:
 @contextmanager
 def job_run(job: str, args: JobArgs, now: datetime | None = None) -> Iterator[JobRun]:
     config = load_config(args.env)
+    check_config(config, args.country, args.bidding_zone)  # a user's mistake fails before Spark starts
     spark = build_spark(f"energy-lakehouse {job}", config)
     started_at = (now or datetime.now(timezone.utc)).replace(microsecond=0)
     run = JobRun(job, new_run_id(started_at), started_at, spark, config, args)

@@ -16,14 +16,16 @@ import sys
 import time
 from collections.abc import Sequence
 
+from common.cli import run_cli
 from common.log import get_logger
-from jobs.registry import RunArgs, parse_run_args, pipeline
+from jobs.registry import RunArgs, check_run, parse_run_args, pipeline
 
 log = get_logger("pipeline")
 
 
 def run_pipeline(name: str, args: RunArgs) -> dict[str, float]:
     """Every job of pipeline `name` in order, in this process; returns seconds per job."""
+    check_run(args, name)  # a user's mistake in any job's scope stops the run before its first job
     seconds: dict[str, float] = {}
     for entry in pipeline(name):
         argv = args.job_argv(entry)
@@ -47,4 +49,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_cli(main, sys.argv[1:])

@@ -10,7 +10,8 @@ ops/cdf_offsets are left out. `sources` names what comes from outside the lakeho
     python -m jobs.registry --pipeline energy_charts --country de --bidding-zone DE-LU \\
         --start=2026-10-01 --end=2026-10-31 [--full-refresh]
 
-prints one line per job: its entry file and the arguments `make run` gives it.
+prints one line per job: its entry file and the arguments `make run` gives it; with --check it first
+checks the config for every job's scope (common.cli.check_config) and fails with one line if not.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import shlex
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from common.cli import JobArgs, parse_job_args
+from common.cli import JobArgs, check_config, parse_job_args, run_cli
+from common.config import Config, ConfigError, load_config
 from schemas import (
     CDC_INSTALLED_POWER,
     CDC_IOT_TELEMETRY,
@@ -169,6 +172,23 @@ class RunArgs:
         return argv + (["--env", self.env] if self.env else [])
 
 
+def check_run(args: RunArgs, name: str | None = None) -> Config:
+    """The run's config, checked for every job of pipeline `name` (default args.pipeline) before
+    anything starts: a bad zone fails now, not after the country's jobs ran (ConfigError naming the fix)."""
+    config = load_config(args.env)
+    for entry in pipeline(name or args.pipeline):
+        if entry.scope == "country" and not args.country:
+            raise ConfigError(f"pipeline {args.pipeline}: job {entry.name} needs --country (e.g. de)")
+        if entry.scope == "zone" and not args.bidding_zone:
+            raise ConfigError(f"pipeline {args.pipeline}: job {entry.name} needs --bidding-zone (e.g. DE-LU)")
+        check_config(
+            config,
+            country=args.country if entry.scope == "country" else None,
+            bidding_zone=args.bidding_zone if entry.scope == "zone" else None,
+        )
+    return config
+
+
 def parse_run_args(argv: Sequence[str] | None, description: str) -> RunArgs:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--pipeline", default="energy_charts", choices=sorted(PIPELINES))
@@ -182,10 +202,15 @@ def parse_run_args(argv: Sequence[str] | None, description: str) -> RunArgs:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    ns = parse_run_args(argv, "Print a pipeline's jobs, one line each: entry file and arguments.")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # --check: the Makefile's pre-flight, so a user's mistake is one line before any JVM starts.
+    check = "--check" in argv
+    ns = parse_run_args([a for a in argv if a != "--check"], "Print a pipeline's jobs, one line each.")
+    if check:
+        check_run(ns)
     for entry in pipeline(ns.pipeline):
         print(shlex.join([entry.entry_file, *ns.job_argv(entry)]))
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main, sys.argv[1:])

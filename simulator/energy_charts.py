@@ -29,7 +29,8 @@ NOT_FOUND = {"detail": "Not Found"}
 PRICE_LICENSE = "CC BY 4.0 (creativecommons.org/licenses/by/4.0) from Bundesnetzagentur | SMARD.de"
 # Faults that change the body of a 200 answer (see _corrupt), then every fault kind.
 CORRUPTIONS = ("unequal_arrays", "bad_value", "out_of_range", "duplicate_key")
-FAULT_KINDS = ("429", "500", "timeout", "truncated_json", *CORRUPTIONS)
+# "404" answers "no data" for a window that has some (a gap in the source).
+FAULT_KINDS = ("429", "500", "404", "timeout", "truncated_json", *CORRUPTIONS)
 # The value "out_of_range" puts in the middle of a series: beyond any plausible MW, GW or EUR/MWh figure.
 OUT_OF_RANGE = 999999.0
 
@@ -104,6 +105,11 @@ class _Fault:
     kind: str
     retry_after: int
     delay_s: float
+    # Only requests whose query holds all these parameters (e.g. {"start": "2026-10-26"}) take it.
+    params: tuple[tuple[str, str], ...] = ()
+
+    def applies_to(self, params: dict[str, str]) -> bool:
+        return all(params.get(key) == value for key, value in self.params)
 
 
 @dataclass(frozen=True)
@@ -517,6 +523,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(429, {"detail": "Too Many Requests"}, {"Retry-After": str(fault.retry_after)})
         if fault and fault.kind == "500":
             return self._send(500, {"detail": "Internal Server Error"})
+        if fault and fault.kind == "404":
+            return self._send(404, NOT_FOUND)
         if fault and fault.kind == "timeout":
             time.sleep(fault.delay_s)
         now = sim.now or datetime.now(timezone.utc)
@@ -540,7 +548,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self.path == "/_sim/faults":
                 times = int(body.get("times", 1))
                 retry_after, delay_s = int(body.get("retry_after", 1)), float(body.get("delay_s", 2.0))
-                sim.inject(body["endpoint"], body["kind"], times, retry_after, delay_s)
+                sim.inject(body["endpoint"], body["kind"], times, retry_after, delay_s, body.get("params"))
                 return self._send(200, {"queued": times})
             if self.path == "/_sim/revision":
                 sim.revision = int(body["revision"])
@@ -610,19 +618,30 @@ class EnergyChartsSimulator:
         self.stop()
 
     def inject(
-        self, endpoint: str, kind: str, times: int = 1, retry_after: int = 1, delay_s: float = 2.0
+        self,
+        endpoint: str,
+        kind: str,
+        times: int = 1,
+        retry_after: int = 1,
+        delay_s: float = 2.0,
+        params: dict[str, str] | None = None,
     ) -> None:
-        """Answer the next `times` requests to `endpoint` with fault `kind` (see FAULT_KINDS)."""
+        """Answer the next `times` requests to `endpoint` with fault `kind` (see FAULT_KINDS); with
+        `params`, only the requests whose query holds those parameters (one window of a range)."""
         if endpoint not in ROUTES:
             raise ValueError(f"unknown endpoint {endpoint!r}; expected one of {tuple(ROUTES)}")
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
         with self._lock:
-            self._faults.setdefault(endpoint, deque()).extend([_Fault(kind, retry_after, delay_s)] * times)
+            fault = _Fault(kind, retry_after, delay_s, tuple(sorted((params or {}).items())))
+            self._faults.setdefault(endpoint, deque()).extend([fault] * times)
 
     def _take(self, endpoint: str, params: dict[str, str]) -> _Fault | None:
         """Record a request and pop the fault queued for it, if any."""
         with self._lock:
             self.requests.append((endpoint, params))
-            queue = self._faults.get(endpoint)
-            return queue.popleft() if queue else None
+            queue = self._faults.get(endpoint) or deque()
+            fault = next((f for f in queue if f.applies_to(params)), None)
+            if fault is not None:
+                queue.remove(fault)  # removes the first equal one: the one found
+            return fault

@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 
 from common import quality
 from common.cdc import merge_cdc, prepare_batch
+from common.cli import run_cli
 from common.runs import job_run
 from jobs.registry import job
 from schemas import CDC_INSTALLED_POWER, STAGING_INSTALLED_POWER
@@ -33,4 +34,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame
 
 from common import quality
 from common.cdc import merge_cdc, prepare_batch
+from common.cli import run_cli
 from common.runs import JobRun, job_run
 from common.streaming import Txn, checkpoint_path, read_table_stream, run_available_now
 from jobs.registry import job
@@ -47,4 +48,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

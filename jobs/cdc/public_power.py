@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 
 from common import quality
 from common.cdc import merge_cdc, prepare_batch
+from common.cli import run_cli
 from common.days import filter_utc_window, local_days_utc_range
 from common.runs import job_run
 from jobs.registry import job
@@ -37,4 +38,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from common import quality
+from common.cli import run_cli
 from common.energy_charts import EnergyChartsClient
 from common.runs import job_run
 from common.staging import landing_df, write_landed_and_staged
@@ -33,4 +34,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

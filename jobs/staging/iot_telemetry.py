@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from common import quality, tables
+from common.cli import run_cli
 from common.iot_registry import load_registry
 from common.runs import JobRun, job_run
 from common.streaming import Txn, checkpoint_path, ensure_folder, read_text_files, run_available_now
@@ -72,4 +73,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

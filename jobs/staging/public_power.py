@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from common import quality
+from common.cli import run_cli
 from common.energy_charts import EnergyChartsClient
+from common.progress import FetchProgress
 from common.runs import job_run
 from common.staging import landing_df, write_landed_and_staged
 from jobs.lib.public_power import parse_public_power
@@ -25,11 +27,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         start, end = run.window
         window_days = int(run.config.get("energy_charts.window_days.public_power", 7))
         with EnergyChartsClient.from_config(run.config) as client:
-            responses = client.public_power(args.country, start, end, window_days=window_days)
+            responses = client.public_power(
+                args.country, start, end, window_days=window_days, progress=FetchProgress(JOB.name)
+            )
         landed_df = quality.gate(run, landing_df(run, responses), LANDING_ENERGY_CHARTS)
         staged_df = quality.gate(run, parse_public_power(landed_df, args.country), STAGING_PUBLIC_POWER)
         write_landed_and_staged(run, responses, landed_df, STAGING_PUBLIC_POWER, staged_df)
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

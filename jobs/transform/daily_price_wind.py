@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+from common.cli import run_cli
 from common.incremental import Dates, GoldJob, LocalDays, Source, refresh
 from common.runs import job_run
 from jobs.lib.daily_price_wind import daily_price_wind, trailing_reach
@@ -56,4 +57,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from common.cli import run_cli
 from common.incremental import Dates, GoldJob, LocalDays, Source, refresh
 from common.runs import job_run
 from jobs.lib.daily_production_trend import daily_production_trend, trailing_reach
@@ -44,4 +45,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from common import quality, tables
+from common.cli import run_cli
 from common.columns import with_audit
 from common.runs import job_run
 from jobs.lib.data_quality_daily import data_quality_daily
@@ -43,4 +44,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from common.cli import run_cli
 from common.iot_registry import load_registry
 from common.runs import job_run
 from jobs.lib.iot_dimensions import merge_registry_dimension
@@ -26,4 +27,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from common.cli import run_cli
 from common.incremental import Dates, GoldJob, LocalDays, Source, refresh
 from common.runs import JobRun, job_run
 from jobs.lib.solar_site_daily import SolarSettings, fleet_specific_yield, solar_site_daily
@@ -107,4 +108,4 @@ def fleet(run: JobRun, country: str, power_df: DataFrame, installed_df: DataFram
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

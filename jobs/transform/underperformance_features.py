@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from common.cli import run_cli
 from common.incremental import GoldJob, LocalDays, Source, refresh
 from common.runs import job_run
 from jobs.lib.underperformance_features import underperformance_features, window_reach
@@ -57,4 +58,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)
