@@ -40,7 +40,7 @@ help:
 	@echo "make catalog - docs/catalog.md (every table, key, partitioning, columns, SQL name, lineage) and docs/contracts/*.odcs.yaml"
 	@echo "make sql Q=<name> ARGS='--param value' - run sql/<name>.sql with Spark SQL over ENV's tables"
 
-$(STAMP):
+$(STAMP): pyproject.toml  ## reinstalls when the dependencies change
 	@scripts/require-java
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
