@@ -80,16 +80,15 @@ def test_published_readings_reach_gold_within_60_s_and_sigterm_stops_cleanly(tmp
                 return None
             df = lakehouse.read(SENSOR_READINGS_1MIN.full_name, filters=[("sensor_id", "=", SENSOR)])
             rows = df[pd.to_datetime(df["minute_utc"], utc=True) == pd.Timestamp(minute)]
-            return rows if len(rows) and int(rows.iloc[0]["sample_count"]) == len(values) else None
+            matched = len(rows) == 1 and int(rows.iloc[0]["sample_count"]) == len(values)
+            return rows.iloc[0].to_dict() if matched else None
 
         try:
-            rows = wait_until(in_gold, 3 * FRESHNESS_BOUND_S, "the readings in gold/sensor_readings_1min")
+            row = wait_until(in_gold, 3 * FRESHNESS_BOUND_S, "the readings in gold/sensor_readings_1min")
         except AssertionError as error:
             raise AssertionError(f"{error}\n{log_path.read_text()[-3000:]}") from None
         freshness_s = time.time() - published_at
         assert freshness_s <= FRESHNESS_BOUND_S, f"publish -> gold took {freshness_s:.1f} s"
-        assert len(rows) == 1
-        row = rows.iloc[0]
         assert (row["mean_value"], row["min_value"], row["max_value"]) == (
             pytest.approx(64.0 / 3),
             20.0,
