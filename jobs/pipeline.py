@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from common.cli import run_cli
 from common.log import get_logger
@@ -23,11 +23,14 @@ from jobs.registry import RunArgs, check_run, parse_run_args, pipeline
 log = get_logger("pipeline")
 
 
-def run_pipeline(name: str, args: RunArgs) -> dict[str, float]:
-    """Every job of pipeline `name` in order, in this process; returns seconds per job."""
+def run_pipeline(name: str, args: RunArgs, only: Collection[str] | None = None) -> dict[str, float]:
+    """Every job of pipeline `name` (or those named in `only`) in order, in this process; returns
+    seconds per job."""
     check_run(args, name)  # a user's mistake in any job's scope stops the run before its first job
     seconds: dict[str, float] = {}
     for entry in pipeline(name):
+        if only is not None and entry.name not in only:
+            continue
         argv = args.job_argv(entry)
         log.info(">>> %s %s", entry.name, " ".join(argv))
         began = time.perf_counter()
