@@ -30,8 +30,9 @@ def test_lineage_names_the_writing_job_and_its_inputs():
         "Written by `transform.daily_price_wind` from `cdc/price`, `cdc/public_power`."
     )
     assert lineage(JOB_RUNS).startswith("Written by the jobs' shared steps")
-    # A gold table no registered job writes yet is not credited to the shared steps.
-    assert lineage(SENSOR_READINGS_1MIN) == "No registered job writes it yet."
+    assert lineage(SENSOR_READINGS_1MIN) == (
+        "Written by `transform.sensor_readings_1min` from `cdc/iot_telemetry`."
+    )
 
 
 def test_table_properties_name_layer_key_grain_job_and_sources():

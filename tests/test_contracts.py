@@ -109,8 +109,9 @@ def test_internal_tables_state_their_own_terms():
     custom = {c["property"]: c["value"] for c in load(DIM_SITE.name)["customProperties"]}
     assert custom["licence"].startswith("internal") and custom["attribution"] == ""
     assert [s["source"] for s in custom["sources"]] == ["sensor registry"]
-    # No registered job writes it yet: no freshness is promised.
-    assert load(SENSOR_READINGS_1MIN.name)["slaProperties"] == []
+    # The 15-minute bundle job iot_telemetry writes it: its freshness is promised in minutes.
+    sla = {p["property"]: (p["value"], p["unit"]) for p in load(SENSOR_READINGS_1MIN.name)["slaProperties"]}
+    assert sla == {"latency": (15, "min"), "frequency": (15, "min")}
 
 
 def test_a_source_without_terms_is_an_error():
