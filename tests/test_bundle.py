@@ -16,7 +16,7 @@ import pytest
 import yaml
 from databricks.bundles.jobs import Job as BundleJob
 
-from jobs.registry import Job, pipeline
+from jobs.registry import PIPELINES, Job, pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLE_FILE = REPO / "databricks.yml"
@@ -54,16 +54,20 @@ def tasks_of(jobs) -> list[tuple[str, Path, dict[str, Any], dict[str, Any]]]:
     return [(name, path, job, task) for name, (path, job) in jobs.items() for task in job["tasks"]]
 
 
-def registry_jobs() -> dict[str, Job]:
-    """The energy_charts pipeline of the job registry, in order: entry file -> job."""
-    return {job.entry_file: job for job in pipeline("energy_charts")}
+def registry_jobs(name: str = "energy_charts") -> dict[str, Job]:
+    """A pipeline of the job registry, in order: entry file -> job."""
+    return {job.entry_file: job for job in pipeline(name)}
+
+
+def any_registry_job(entry_file: str) -> Job | None:
+    return next((jobs[entry_file] for jobs in map(registry_jobs, PIPELINES) if entry_file in jobs), None)
 
 
 def registered_job(task: dict[str, Any], path: Path) -> Job:
     """The registry's job a task runs; its entry file must parse its command line through that job."""
     entry_file = (path.parent / task["spark_python_task"]["python_file"]).resolve()
     assert entry_file.is_file(), f"task {task['task_key']}: {entry_file} does not exist"
-    job = registry_jobs().get(str(entry_file.relative_to(REPO)))
+    job = any_registry_job(str(entry_file.relative_to(REPO)))
     assert job is not None, f"task {task['task_key']}: {entry_file} is not in the job registry"
     assert task["task_key"] == job.name.replace(".", "_"), task["task_key"]
     assert importlib.import_module(job.module).JOB is job, f"{job.module} does not parse through its entry"
@@ -189,3 +193,13 @@ def test_every_variable_used_is_declared(bundle, jobs):
     )
     used = set(VARIABLE.findall(text))
     assert used <= declared, f"undeclared: {sorted(used - declared)}"
+
+
+def test_a_weekly_job_runs_the_maintenance_pipeline(jobs):
+    path, job = jobs["maintenance_weekly"]
+    assert path.name == "maintenance.job.yml"
+    # Quartz: second minute hour day-of-month month day-of-week; once a week.
+    assert job["schedule"]["quartz_cron_expression"].split()[3:] == ["?", "*", "SUN"]
+    assert job["max_concurrent_runs"] == 1
+    files = [(path.parent / t["spark_python_task"]["python_file"]).resolve() for t in job["tasks"]]
+    assert [str(f.relative_to(REPO)) for f in files] == list(registry_jobs("maintenance"))
