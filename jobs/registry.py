@@ -134,6 +134,10 @@ PIPELINES: dict[str, tuple[Job, ...]] = {
         Job("transform.dim_sensor", "none", writes=(DIM_SENSOR,), sources=("sensor registry",)),
         Job("transform.solar_site_daily", "none", reads=(SENSOR_READINGS_1MIN, DIM_SITE, DIM_SENSOR, CDC_PRICE, CDC_PUBLIC_POWER, CDC_INSTALLED_POWER), writes=(SOLAR_SITE_DAILY,), full_refresh=True),
     ),
+    # Weekly (resources/maintenance.job.yml): OPTIMIZE and VACUUM every table; contents unchanged.
+    "maintenance": (
+        Job("maintenance.optimize", "none"),
+    ),
 }  # fmt: skip
 
 

@@ -29,7 +29,11 @@ VARIABLE = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)\}")
 MAINTENANCE_ENTRIES = {"jobs/maintenance/register_tables.py"}
 # Each bundle job of a pipeline runs every job of it as a task, in order; the other bundle jobs run
 # only the entries above.
-BUNDLE_PIPELINES = {"energy_charts_daily": "energy_charts", "iot_telemetry": "iot_telemetry"}
+BUNDLE_PIPELINES = {
+    "energy_charts_daily": "energy_charts",
+    "iot_telemetry": "iot_telemetry",
+    "maintenance_weekly": "maintenance",
+}
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
@@ -234,3 +238,13 @@ def test_the_register_tables_job_runs_the_maintenance_entry_with_the_catalog_var
     assert args.env == "databricks"
     with pytest.raises(SystemExit):  # a task without the schema is caught
         register_tables.parse_args(["--catalog", "main", "--env", "databricks"])
+
+
+def test_a_weekly_job_runs_the_maintenance_pipeline(jobs):
+    path, job = jobs["maintenance_weekly"]
+    assert path.name == "maintenance.job.yml"
+    # Quartz: second minute hour day-of-month month day-of-week; once a week.
+    assert job["schedule"]["quartz_cron_expression"].split()[3:] == ["?", "*", "SUN"]
+    assert job["max_concurrent_runs"] == 1
+    files = [(path.parent / t["spark_python_task"]["python_file"]).resolve() for t in job["tasks"]]
+    assert [str(f.relative_to(REPO)) for f in files] == list(registry_jobs("maintenance"))

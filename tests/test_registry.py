@@ -61,7 +61,7 @@ def test_the_command_line_runs_as_make_calls_it():
 def test_a_missing_scope_value_and_an_unknown_pipeline_are_refused():
     with pytest.raises(ValueError, match=r"job staging\.price needs --bidding-zone"):
         job("staging.price").argv(country="de")
-    known = "\\['energy_charts', 'iot_telemetry'\\]"
+    known = "\\['energy_charts', 'iot_telemetry', 'maintenance'\\]"
     with pytest.raises(KeyError, match=f"no pipeline 'iot'; the registry has {known}"):
         pipeline("iot")
     with pytest.raises(ValueError, match="scope must be one of"):
