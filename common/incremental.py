@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 from py4j.protocol import Py4JJavaError
@@ -261,18 +261,133 @@ def refresh(run: JobRun, job: GoldJob, full_refresh: bool) -> None:
         gold_df = job.rows_unit.filter(gold_df, write_units)
     gold_df = gold_df.transform(with_audit, run.run_id, run.started_at).transform(tables.conform, job.target)
     gold_df = quality.gate(run, gold_df, job.target)
-    write_refresh(run, job.target, gold_df, plan, job.scope)
+    write_refresh(run, job.target, gold_df, plan, job.scope, merge_predicate(job, write_units))
     save_offsets(run, job.sources, plan)
 
 
 def write_refresh(
-    run: JobRun, spec: TableSpec, gold_df: DataFrame, plan: RefreshPlan, scope: Mapping[str, str]
+    run: JobRun,
+    spec: TableSpec,
+    gold_df: DataFrame,
+    plan: RefreshPlan,
+    scope: Mapping[str, str],
+    time_predicate: str | None = None,
 ) -> None:
-    """A full plan replaces the scope's rows in one commit; an incremental one merges by key."""
+    """A full plan replaces the scope's rows in one commit; an incremental one merges by key (pruned
+    by `time_predicate` on the target when given)."""
     if plan.full:
         predicate = " AND ".join(f"{c} = {tables.sql_literal(v)}" for c, v in sorted(scope.items())) or "true"
         tables.replace_where(run.spark, run.config, spec, gold_df, predicate)
         run.rows_inserted = gold_df.count()
     else:
-        run.record_merge(tables.upsert(run.spark, run.config, spec, gold_df), rows_in=gold_df.count())
+        merged = tables.upsert(run.spark, run.config, spec, gold_df, time_predicate)
+        run.record_merge(merged, rows_in=gold_df.count())
     run.metrics.update({"source_versions": plan.versions, "full_refresh": plan.full})
+
+
+# --- UTC periods (minutes, hours) as units of recompute, and rows that appear without a change ---
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """A timestamp PySpark collected (naive, in the process's time zone) as an aware UTC datetime."""
+    return moment.astimezone(timezone.utc)
+
+
+def period_ranges(
+    units: Iterable[datetime], step: timedelta, max_ranges: int = 64
+) -> list[tuple[datetime, datetime]]:
+    """[start, end) UTC ranges covering `units` (period starts), adjacent periods joined; beyond
+    `max_ranges` one range from the first to the last (a superset: reads and merge predicates only
+    prune with it, the keys still decide)."""
+    starts = sorted({_as_utc(u) for u in units})
+    ranges: list[list[datetime]] = []
+    for start in starts:
+        if ranges and ranges[-1][1] == start:
+            ranges[-1][1] = start + step
+        else:
+            ranges.append([start, start + step])
+    if len(ranges) > max_ranges:
+        ranges = [[ranges[0][0], ranges[-1][1]]]
+    return [(lo, hi) for lo, hi in ranges]
+
+
+def _utc_dates(lo: datetime, hi: datetime) -> list[date]:
+    """The UTC dates [lo, hi) touches."""
+    last = (hi - timedelta(microseconds=1)).date()
+    return [lo.date() + timedelta(days=d) for d in range((last - lo.date()).days + 1)]
+
+
+def _timestamp_literal(moment: datetime) -> str:
+    # The session time zone is UTC (common/spark.py), so a zone-less literal is read as UTC.
+    return f"TIMESTAMP'{moment.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
+
+
+@dataclass(frozen=True)
+class UtcPeriods(Unit):
+    """Fixed UTC periods (`trunc`: 'minute', 'hour') of a timestamp column: a row's unit is its
+    period's start. Reads and merges prune by the timestamp ranges of the units and by the UTC-date
+    partition column `date_column` (e.g. ts_date, date_utc)."""
+
+    ts_column: str = "ts_utc"
+    date_column: str | None = "ts_date"
+    trunc: ClassVar[str]
+
+    def of(self) -> Column:
+        return F.date_trunc(self.trunc, self.ts_column)
+
+    def expand(self, units: Iterable[Any], before: int = 0, after: int = 0) -> set[Any]:
+        # A row without a timestamp (e.g. a quarantined line whose ts was unreadable) has no unit.
+        return super().expand((u for u in units if u is not None), before, after)
+
+    def predicate(self, units: Collection[datetime], alias: str | None = None) -> str:
+        """SQL: the rows of `units` (date partitions, then time ranges); 'false' for none."""
+        ranges = period_ranges(units, self.step)
+        if not ranges:
+            return "false"
+        prefix = f"{alias}." if alias else ""
+        ts = f"{prefix}{self.ts_column}"
+        in_ranges = " OR ".join(
+            f"({ts} >= {_timestamp_literal(lo)} AND {ts} < {_timestamp_literal(hi)})" for lo, hi in ranges
+        )
+        if self.date_column is None:
+            return f"({in_ranges})"
+        days = sorted({day for lo, hi in ranges for day in _utc_dates(lo, hi)})
+        in_days = f"{prefix}{self.date_column} IN ({', '.join(tables.sql_literal(d) for d in days)})"
+        return f"{in_days} AND ({in_ranges})"
+
+    def filter(self, df: DataFrame, units: Collection[datetime]) -> DataFrame:
+        return df.filter(F.expr(self.predicate(units)))
+
+
+@dataclass(frozen=True)
+class UtcMinutes(UtcPeriods):
+    trunc: ClassVar[str] = "minute"
+    step: ClassVar[timedelta] = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class UtcHours(UtcPeriods):
+    trunc: ClassVar[str] = "hour"
+    step: ClassVar[timedelta] = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class CompletingGoldJob(GoldJob):
+    """A GoldJob some of whose rows appear without a change in their own units: an hour of
+    gold/sensor_quality_hourly becomes complete when its site's next hour begins, a silent hour gets
+    its row then. `pending_units()` names the units whose rows are due but not in the target yet; an
+    incremental run writes them beside the changed ones (a full run writes everything anyway)."""
+
+    pending_units: Callable[[], Collection[Any]] = lambda: ()
+
+    def write_units(self, plan: RefreshPlan) -> set[Any] | None:
+        units = super().write_units(plan)
+        return None if units is None else units | set(self.pending_units())
+
+
+def merge_predicate(job: GoldJob, write_units: set[Any] | None) -> str | None:
+    """The predicate on the target (alias t) that prunes an incremental merge to the time ranges and
+    date partitions of the written units, when the rows' unit is a UTC period."""
+    if write_units is None or not isinstance(job.rows_unit, UtcPeriods):
+        return None
+    return job.rows_unit.predicate(write_units, alias="t")

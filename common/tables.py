@@ -119,11 +119,16 @@ def key_condition(keys: Sequence[str], target: str = "t", source: str = "s") -> 
     return " AND ".join(f"{target}.{k} = {source}.{k}" for k in keys)
 
 
-def upsert(spark: SparkSession, config: Config, spec: TableSpec, df: DataFrame) -> dict[str, int]:
-    """Keyed merge: insert new keys, overwrite every column of existing ones. Returns merge metrics."""
+def upsert(
+    spark: SparkSession, config: Config, spec: TableSpec, df: DataFrame, predicate: str | None = None
+) -> dict[str, int]:
+    """Keyed merge: insert new keys, overwrite every column of existing ones. Returns merge metrics.
+    `predicate` (on the target, alias t; e.g. a time range) prunes the target further."""
     table = ensure_table(spark, config, spec)
     source = conform(df, spec)
     condition = f"{partition_predicate(source, spec)} AND {key_condition(spec.keys)}"
+    if predicate:
+        condition = f"({predicate}) AND {condition}"
     assignments = {name: f"s.{name}" for name in spec.column_names}
     return merge_metrics(
         table.alias("t")

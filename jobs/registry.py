@@ -36,6 +36,8 @@ from schemas import (
     LANDING_ENERGY_CHARTS,
     QUALITY_BATCHES,
     QUALITY_RESULTS,
+    QUARANTINE_STAGING_IOT_TELEMETRY,
+    SENSOR_QUALITY_HOURLY,
     SENSOR_READINGS_1MIN,
     SOLAR_SITE_DAILY,
     STAGING_INSTALLED_POWER,
@@ -123,6 +125,8 @@ PIPELINES: dict[str, tuple[Job, ...]] = {
     "iot_telemetry": (
         Job("staging.iot_telemetry", "none", writes=(STAGING_IOT_TELEMETRY,), sources=("landing/iot (MQTT collector files)",)),
         Job("cdc.iot_telemetry", "none", reads=(STAGING_IOT_TELEMETRY,), writes=(CDC_IOT_TELEMETRY,)),
+        Job("transform.sensor_readings_1min", "none", reads=(CDC_IOT_TELEMETRY,), writes=(SENSOR_READINGS_1MIN,), full_refresh=True),
+        Job("transform.sensor_quality_hourly", "none", reads=(CDC_IOT_TELEMETRY, STAGING_IOT_TELEMETRY, QUARANTINE_STAGING_IOT_TELEMETRY), writes=(SENSOR_QUALITY_HOURLY,), full_refresh=True, sources=("sensor registry",)),
         Job("transform.dim_site", "none", writes=(DIM_SITE,), sources=("sensor registry",)),
         Job("transform.dim_sensor", "none", writes=(DIM_SENSOR,), sources=("sensor registry",)),
         Job("transform.solar_site_daily", "none", reads=(SENSOR_READINGS_1MIN, DIM_SITE, DIM_SENSOR, CDC_PRICE, CDC_PUBLIC_POWER, CDC_INSTALLED_POWER), writes=(SOLAR_SITE_DAILY,), full_refresh=True),

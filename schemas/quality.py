@@ -148,11 +148,12 @@ def quarantine_spec(spec: TableSpec) -> TableSpec:
         schema=StructType(fields),
         keys=("run_id", *(k for k in spec.keys if k != "run_id")),
         partition_by=spec.partition_by[:1],
-        change_data_feed=False,
+        change_data_feed=spec.quarantine_change_data_feed,
         value_column=None,
         payload_columns=(),
         quarantine_columns=(),
         quarantine_reason=None,
+        quarantine_change_data_feed=False,
     )
 
 

@@ -32,6 +32,8 @@ class TableSpec:
     quarantine_columns: tuple[StructField, ...] = field(default=())
     # What the quarantine's `reason` holds, if not the names of failed suite expectations.
     quarantine_reason: str | None = None
+    # The quarantine's Change Data Feed, for a gold job that consumes its changes incrementally.
+    quarantine_change_data_feed: bool = False
 
     @property
     def full_name(self) -> str:

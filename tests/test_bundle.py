@@ -16,13 +16,15 @@ import pytest
 import yaml
 from databricks.bundles.jobs import Job as BundleJob
 
-from jobs.registry import Job, pipeline
+from jobs.registry import PIPELINES, Job, pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLE_FILE = REPO / "databricks.yml"
 SAMPLE_RUN_DATE = "2026-11-24"  # what {{job.start_time.iso_date}} and its kin become at run time
 DYNAMIC = re.compile(r"\{\{\s*([^}]+?)\s*\}\}")
 VARIABLE = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)\}")
+# Each bundle job runs one pipeline of the job registry, every job of it as a task, in order.
+BUNDLE_PIPELINES = {"energy_charts_daily": "energy_charts", "iot_telemetry": "iot_telemetry"}
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
@@ -54,9 +56,10 @@ def tasks_of(jobs) -> list[tuple[str, Path, dict[str, Any], dict[str, Any]]]:
     return [(name, path, job, task) for name, (path, job) in jobs.items() for task in job["tasks"]]
 
 
-def registry_jobs() -> dict[str, Job]:
-    """The energy_charts pipeline of the job registry, in order: entry file -> job."""
-    return {job.entry_file: job for job in pipeline("energy_charts")}
+def registry_jobs(name: str | None = None) -> dict[str, Job]:
+    """A pipeline of the job registry (default: all of them), in order: entry file -> job."""
+    names = [name] if name else list(PIPELINES)
+    return {job.entry_file: job for n in names for job in pipeline(n)}
 
 
 def registered_job(task: dict[str, Any], path: Path) -> Job:
@@ -115,8 +118,10 @@ def test_every_task_runs_an_existing_entry_file_that_accepts_its_parameters(bund
             pytest.fail(f"task {task['task_key']}: {registered.name}'s parser rejects {argv}")
 
         assert args.env == "databricks" and (REPO / "conf" / args.env / "config.yaml").is_file()
-        # `end` defaults to empty: the job's own default (yesterday, local), as under `make run`.
-        assert args.end is None and "--end" in argv
+        # `end` defaults to empty: the job's own default (yesterday, local), as under `make run`;
+        # a job without an `end` parameter (iot_telemetry: the change feeds decide) passes none.
+        assert args.end is None
+        assert ("--end" in argv) == any(p["name"] == "end" for p in job.get("parameters", []))
         # The same scope as `make run` gives the job: --country, --bidding-zone or none.
         scope = registered.scope
         assert (args.country, args.bidding_zone) == {
@@ -133,8 +138,13 @@ def test_a_parameter_the_parser_rejects_is_caught(bundle, jobs):
         registered_job(task, path).parse_args(["--country", "de", "--end", "{{job.start_time}}"], "check")
 
 
-def test_the_daily_job_runs_the_registry_jobs_in_the_registry_order(jobs):
-    path, job = jobs["energy_charts_daily"]
+def test_the_bundle_has_a_job_per_pipeline(jobs):
+    assert set(jobs) == set(BUNDLE_PIPELINES) and set(BUNDLE_PIPELINES.values()) == set(PIPELINES)
+
+
+@pytest.mark.parametrize("bundle_job", sorted(BUNDLE_PIPELINES))
+def test_each_job_runs_its_pipeline_in_the_registry_order(jobs, bundle_job):
+    path, job = jobs[bundle_job]
     tasks = {task["task_key"]: task for task in job["tasks"]}
     entry = {key: (path.parent / t["spark_python_task"]["python_file"]).resolve() for key, t in tasks.items()}
     for key, task in tasks.items():
@@ -152,7 +162,9 @@ def test_the_daily_job_runs_the_registry_jobs_in_the_registry_order(jobs):
         ordered.append(ready[0])
         done.add(ready[0])
 
-    assert [str(entry[k].relative_to(REPO)) for k in ordered] == list(registry_jobs())
+    assert [str(entry[k].relative_to(REPO)) for k in ordered] == list(
+        registry_jobs(BUNDLE_PIPELINES[bundle_job])
+    )
 
 
 def test_each_task_gets_the_wheel_and_a_cluster_with_the_storage_root(bundle, jobs):

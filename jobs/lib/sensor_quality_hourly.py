@@ -13,15 +13,18 @@ from common.columns import with_audit
 from schemas.iot import REASON_SEPARATOR
 
 
+def _hour() -> Column:
+    return F.expr("INTERVAL 1 HOUR")  # a Column needs the active session: built per call
+
+
 def with_hour_utc(df: DataFrame) -> DataFrame:
     return df.withColumn("hour_utc", F.date_trunc("hour", "ts_utc"))
 
 
-def sensor_hours(cdc_df: DataFrame, registry: DataFrame) -> DataFrame:
-    """(sensor_id, site_id, hour_utc, expected_interval_s): every hour of a registered sensor from the
-    hour of its first cdc row up to, not including, the hour of its site's latest cdc row."""
-    hour = F.expr("INTERVAL 1 HOUR")
-    hours = cdc_df.transform(with_hour_utc)
+def _hour_ranges(bounds_df: DataFrame, registry: DataFrame) -> DataFrame:
+    """(sensor_id, site_id, expected_interval_s, _first, _end): a registered sensor's complete hours
+    are [_first, _end): from the hour of its first cdc row up to the hour of its site's latest."""
+    hours = bounds_df.transform(with_hour_utc)
     first = hours.groupBy("sensor_id").agg(F.min("hour_utc").alias("_first"))
     site_end = hours.groupBy("site_id").agg(F.max("hour_utc").alias("_end"))
     return (
@@ -29,9 +32,38 @@ def sensor_hours(cdc_df: DataFrame, registry: DataFrame) -> DataFrame:
         .join(first, "sensor_id")
         .join(site_end, "site_id")
         .filter(F.col("_first") < F.col("_end"))  # sequence() refuses an empty range
-        .withColumn("hour_utc", F.explode(F.sequence("_first", F.col("_end") - hour, hour)))
+    )
+
+
+def _explode_hours(df: DataFrame, first: Column, end: Column) -> DataFrame:
+    """One row per hour in [first, end) (rows with an empty range dropped)."""
+    return (
+        df.filter(first < end)
+        .withColumn("hour_utc", F.explode(F.sequence(first, end - _hour(), _hour())))
         .drop("_first", "_end")
     )
+
+
+def sensor_hours(cdc_df: DataFrame, registry: DataFrame) -> DataFrame:
+    """(sensor_id, site_id, hour_utc, expected_interval_s): every hour of a registered sensor from the
+    hour of its first cdc row up to, not including, the hour of its site's latest cdc row."""
+    return _explode_hours(_hour_ranges(cdc_df, registry), F.col("_first"), F.col("_end"))
+
+
+def due_hours(bounds_df: DataFrame, registry: DataFrame, quality_df: DataFrame) -> DataFrame:
+    """(hour_utc): the complete hours of some sensor (`sensor_hours` of all cdc rows, `bounds_df`)
+    that gold (`quality_df`) does not hold yet: an hour becomes complete when its site's next hour
+    begins, without a change of its own. A sensor's rows in gold are contiguous hours, so the due ones
+    lie before the first or after the last held one."""
+    held = quality_df.groupBy("sensor_id").agg(F.min("hour_utc").alias("_lo"), F.max("hour_utc").alias("_hi"))
+    ranges = _hour_ranges(bounds_df, registry).join(held, "sensor_id", "left")
+    before = _explode_hours(ranges, F.col("_first"), F.least(F.coalesce("_lo", "_end"), F.col("_end")))
+    after = _explode_hours(
+        ranges.filter(F.col("_hi").isNotNull()),
+        F.greatest(F.col("_hi") + _hour(), F.col("_first")),
+        F.col("_end"),
+    )
+    return before.select("hour_utc").union(after.select("hour_utc")).distinct()
 
 
 def _counts(df: DataFrame, name: str, count: Column) -> DataFrame:
@@ -61,8 +93,11 @@ def sensor_quality_hourly(
     late_after_s: int,
     run_id: str,
     computed_at: datetime,
+    bounds_df: DataFrame | None = None,
 ) -> DataFrame:
-    """One row per sensor and complete hour (see `sensor_hours`), silent hours included."""
+    """One row per sensor and complete hour (see `sensor_hours`), silent hours included. Which hours
+    are complete comes from `bounds_df` (sensor_id, site_id, ts_utc of every cdc row; default
+    `cdc_df`), so an incremental run can pass only the cdc rows of the hours it recomputes."""
     valued = cdc_df.filter(F.col("value").isNotNull())
     is_late = F.col("received_at") > F.col("ts_utc") + F.expr(f"INTERVAL {int(late_after_s)} SECONDS")
     out_of_range = quarantine_df.filter(
@@ -76,7 +111,7 @@ def sensor_quality_hourly(
         _counts(staging_df, "duplicate_count", F.count(F.lit(1)) - F.count_distinct("ts_utc")),
         _counts(out_of_range, "out_of_range_count", F.count(F.lit(1))),
     ]
-    quality = sensor_hours(cdc_df, registry)
+    quality = sensor_hours(cdc_df if bounds_df is None else bounds_df, registry)
     for count_df in counts:
         quality = quality.join(count_df, ["sensor_id", "hour_utc"], "left")
     names = ["received_samples", "late_count", "duplicate_count", "out_of_range_count"]
