@@ -149,7 +149,7 @@ def run_iot_segment(config: Config) -> None:
     the iot_telemetry pipeline in this process (one Spark session) and print what became of it."""
     settings = config.require("demo.iot")
     registry = load_registry(config)
-    start, end = (datetime.fromisoformat(settings[k]) for k in ("start", "end"))
+    start, end = (datetime.fromisoformat(settings[k].replace("Z", "+00:00")) for k in ("start", "end"))
     faults = Faults(dict(settings.get("faults") or {}))
     print(f"\nIoT segment: {len(registry.sensors)} sensors of {len(registry.sites)} sites, simulated "
           f"{start:%Y-%m-%d %H:%MZ} … {end:%Y-%m-%d %H:%MZ}, faults {dict(faults.rates)}")  # fmt: skip
