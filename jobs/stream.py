@@ -16,7 +16,6 @@ on its own, or `--max-failures` failed rounds in a row, ends the stream with exi
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import subprocess
@@ -27,11 +26,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from common.config import Config, load_config
+from common.log import get_logger
 from common.spark import build_spark
 from jobs.pipeline import run_pipeline
 from jobs.registry import RunArgs, pipeline
 
-log = logging.getLogger("jobs.stream")
+log = get_logger("stream")
 
 PIPELINE = "iot_telemetry"
 REPO = Path(__file__).resolve().parents[1]
@@ -117,7 +117,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ns = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     env = ns.env or os.environ.get("LAKEHOUSE_ENV")
     config = load_config(env)
     interval_s = (
