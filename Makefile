@@ -33,6 +33,8 @@ help:
 	@echo "make quality-docs - Great Expectations Data Docs of the latest quality runs: OUT=dir (default build/quality-docs)"
 	@echo "make broker  - a local Mosquitto on MQTT_PORT (default 1883), foreground"
 	@echo "make collect - the MQTT collector, foreground: ENV=local MQTT_URL=mqtt://127.0.0.1:1883 LAKEHOUSE_ROOT=... IOT_SPOOL_DIR=..."
+	@echo "make run-iot - the IoT jobs once, in order (staging -> cdc -> gold): ENV, LAKEHOUSE_ROOT, IOT_REGISTRY"
+	@echo "make stream - the collector + staging -> cdc -> gold every iot.stream_interval_s until Ctrl-C (same env as collect)"
 	@echo "make simulate-iot - publish simulated sensor readings: IOT_START=... IOT_END=... SIM_ARGS='--rate 500 --fault gap=0.001'"
 	@echo "make bench-collector - collector throughput: BENCH_MESSAGES=200000"
 	@echo "make app    - the analysts' Streamlit app on 127.0.0.1:PORT (default 8501) over ENV's lakehouse"
@@ -63,6 +65,13 @@ RUN_ARGS = --pipeline $(PIPELINE) --country $(COUNTRY) --bidding-zone $(BZN) --s
 	$(if $(FULL_REFRESH),--full-refresh)
 run: $(STAMP)
 	$(SPARK_SUBMIT) jobs/pipeline.py $(RUN_ARGS) < /dev/null
+
+# The IoT chain once (README "IoT telemetry: staging, cdc and gold"): every job of the iot_telemetry
+# pipeline in order in one Spark session, as the Databricks job's tasks run them; honours ENV,
+# LAKEHOUSE_ROOT and IOT_REGISTRY (environment variables the jobs read).
+.PHONY: run-iot
+run-iot: $(STAMP)
+	@$(MAKE) --no-print-directory run PIPELINE=iot_telemetry
 
 .PHONY: run-each
 run-each: $(STAMP)
@@ -118,6 +127,12 @@ broker: $(STAMP)  ## a local Mosquitto (conf/mosquitto/mosquitto.conf) in the fo
 
 collect: $(STAMP)  ## the MQTT collector in the foreground: ENV, MQTT_URL, LAKEHOUSE_ROOT, IOT_SPOOL_DIR, ...
 	LAKEHOUSE_ENV=$(ENV) $(PY) -m jobs.collect.iot_mqtt
+
+# The collector and, in one Spark session, staging -> cdc -> gold every iot.stream_interval_s; Ctrl-C or
+# SIGTERM finishes the current round and stops the collector gracefully. Same environment as collect.
+.PHONY: stream
+stream: $(STAMP)
+	LAKEHOUSE_ENV=$(ENV) $(PY) -m jobs.stream
 
 simulate-iot: $(STAMP)  ## publish a day of simulated readings (IOT_START, IOT_END) to MQTT_URL
 	PYTHONPATH=$(CURDIR) $(PY) -m simulator.iot --start $(IOT_START) --end $(IOT_END) $(SIM_ARGS)

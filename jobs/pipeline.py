@@ -15,17 +15,20 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from jobs.registry import RunArgs, parse_run_args, pipeline
 
 log = logging.getLogger("jobs.pipeline")
 
 
-def run_pipeline(name: str, args: RunArgs) -> dict[str, float]:
-    """Every job of pipeline `name` in order, in this process; returns seconds per job."""
+def run_pipeline(name: str, args: RunArgs, only: Collection[str] | None = None) -> dict[str, float]:
+    """Every job of pipeline `name` (or those named in `only`) in order, in this process; returns
+    seconds per job."""
     seconds: dict[str, float] = {}
     for entry in pipeline(name):
+        if only is not None and entry.name not in only:
+            continue
         argv = args.job_argv(entry)
         log.info(">>> %s %s", entry.name, " ".join(argv))
         began = time.perf_counter()
