@@ -24,15 +24,19 @@ from simulator.iot import Faults, Message, Publisher, generate, run
 from simulator.mosquitto import REPO, Mosquitto, require_mosquitto
 
 
+class WaitTimeout(TimeoutError, AssertionError):
+    """A wait that ran out; an AssertionError too, so a test's wait reads as a failed expectation."""
+
+
 def wait_until(predicate: Callable[[], Any], timeout_s: float = 30.0, what: str = "condition") -> Any:
-    """The predicate's first truthy result, polled every 0.1 s; TimeoutError after timeout_s."""
+    """The predicate's first truthy result, polled every 0.1 s; WaitTimeout after timeout_s."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         result = predicate()
         if result:
             return result
         time.sleep(0.1)
-    raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}")
+    raise WaitTimeout(f"timed out after {timeout_s} s waiting for {what}")
 
 
 class CollectorProcess:

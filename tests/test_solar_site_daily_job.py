@@ -1,6 +1,7 @@
 """jobs/transform/solar_site_daily.py on Delta tables with inline inputs: the dimensions from a registry
-file, exact KPIs after a first run, an incremental run (new minutes, a new price) equal to a full
-rebuild, and a registry change that rebuilds only the site it names."""
+file, exact KPIs after a first run, incremental runs (new minutes and a new price; then an earlier day
+arriving late with a revised price) equal to a full rebuild, and a registry change that rebuilds only
+the site it names."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def without_audit(rows: dict) -> dict:
     return {key: {k: v for k, v in row.items() if k not in AUDIT} for key, row in rows.items()}
 
 
-def test_incremental_runs_equal_a_full_rebuild_and_a_registry_change_rebuilds_its_site(
+def test_chunked_runs_in_any_order_equal_a_full_rebuild_and_a_registry_change_rebuilds_its_site(
     spark, lakehouse, tmp_path, monkeypatch
 ):
     registry = tmp_path / "sensors.yaml"
@@ -116,8 +117,23 @@ def test_incremental_runs_equal_a_full_rebuild_and_a_registry_change_rebuilds_it
     assert incremental[("s-de", day1)]["run_id"] == first[("s-de", day1)]["run_id"]
     assert incremental[("s-es", day1)]["run_id"] == first[("s-es", day1)]["run_id"]
 
+    # A chunk out of order: an earlier day arrives after the later ones, with a revised price of day 1.
+    day0 = date(2025, 6, 14)
+    write_readings(spark, lakehouse, [
+        ("de-pac", "s-de", utc(2025, 6, 14, 9, 0), 40.0),
+        ("de-poa", "s-de", utc(2025, 6, 14, 9, 0), 600.0),
+    ])  # fmt: skip
+    write_prices(spark, lakehouse, [(utc(2025, 6, 14, 9), 70.0), (utc(2025, 6, 15, 10), 120.0)])
+    solar_site_daily.main([])
+    chunked = gold(spark, lakehouse)
+    assert set(chunked) == {("s-de", day0), ("s-de", day1), ("s-de", day2), ("s-es", day1)}
+    assert chunked[("s-de", day0)]["market_value_eur"] == pytest.approx(40 * H / 1000 * 70.0, rel=1e-12)
+    assert chunked[("s-de", day1)]["market_value_eur"] == pytest.approx(60 * H / 1000 * 120.0, rel=1e-12)
+    assert chunked[("s-de", day2)]["run_id"] == incremental[("s-de", day2)]["run_id"]
+
+    # Chunks in that order (day 1, day 2, then day 0 and a revision) give what one full build gives.
     solar_site_daily.main(["--full-refresh"])
-    assert without_audit(gold(spark, lakehouse)) == without_audit(incremental)
+    assert without_audit(gold(spark, lakehouse)) == without_audit(chunked)
 
     # The German site's DC capacity changes: every day of it is rebuilt, the Spanish site is left alone.
     changed = copy.deepcopy(REGISTRY)
