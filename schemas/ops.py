@@ -24,7 +24,6 @@ JOB_RUNS = TableSpec(
         ]
     ),
     keys=("run_id", "job"),
-    deletion_vectors=True,
 )
 
 CDF_OFFSETS = TableSpec(
@@ -49,5 +48,4 @@ CDF_OFFSETS = TableSpec(
         ]
     ),
     keys=("consumer", "source_table", "scope"),
-    deletion_vectors=True,
 )

@@ -21,8 +21,8 @@ class TableSpec:
     comment: str
     partition_by: tuple[str, ...] = ()
     change_data_feed: bool = False
-    # Rows rewritten in place by key (the run log, the feed offsets): a rewrite marks the old row
-    # deleted in a deletion vector instead of copying its whole file (read by Spark only).
+    # A rewrite by key marks the old row deleted in a deletion vector instead of copying its file.
+    # Off everywhere: the deltalake (delta-rs) reader of the app and tests cannot read them yet.
     deletion_vectors: bool = False
     # cdc tables: the nullable measurement a null must never overwrite, and the columns that travel
     # with it (compared through record_hash).

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from pyspark.sql import DataFrame
 
+from common.cli import run_cli
 from common.incremental import CompletingGoldJob, Source, UtcHours, refresh
 from common.iot_registry import load_registry
 from common.runs import job_run
@@ -65,4 +66,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from pyspark.sql import DataFrame
 
+from common.cli import run_cli
 from common.incremental import GoldJob, Source, UtcMinutes, refresh
 from common.runs import job_run
 from jobs.lib.sensor_readings_1min import sensor_readings_1min
@@ -38,4 +39,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)
