@@ -21,9 +21,6 @@ class TableSpec:
     comment: str
     partition_by: tuple[str, ...] = ()
     change_data_feed: bool = False
-    # A rewrite by key marks the old row deleted in a deletion vector instead of copying its file.
-    # Off everywhere: the deltalake (delta-rs) reader of the app and tests cannot read them yet.
-    deletion_vectors: bool = False
     # cdc tables: the nullable measurement a null must never overwrite, and the columns that travel
     # with it (compared through record_hash).
     value_column: str | None = None
@@ -55,11 +52,7 @@ class TableSpec:
 
     @property
     def properties(self) -> dict[str, str]:
-        flags = {
-            "delta.enableChangeDataFeed": self.change_data_feed,
-            "delta.enableDeletionVectors": self.deletion_vectors,
-        }
-        return {name: "true" for name, on in flags.items() if on}
+        return {"delta.enableChangeDataFeed": "true"} if self.change_data_feed else {}
 
     def comment_of(self, column_name: str) -> str:
         return self.schema[column_name].metadata.get("comment", "")
