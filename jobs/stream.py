@@ -63,14 +63,15 @@ class Stream:
         log.info("collector started (pid %s)", self.collector.pid)
 
     def stop(self, signum: int | None = None, _frame: object = None) -> None:
-        if not self.stopping.is_set():
-            log.info(
-                "stopping (%s): finishing the current round",
-                signal.Signals(signum).name if signum else "asked",
-            )
+        if self.stopping.is_set():
+            return
         self.stopping.set()
+        log.info("stopping (%s): finishing the current round", signal.Signals(signum).name if signum else "asked")
+        # Once only: a second SIGTERM could land while the collector's interpreter is shutting down,
+        # after its handler is gone, and kill it (exit code -15) before it has finished. Ctrl-C
+        # reaches the collector too (same process group); its handler treats that as the same request.
         if self.collector is not None and self.collector.poll() is None:
-            self.collector.send_signal(signal.SIGTERM)  # Ctrl-C reaches it too; SIGTERM twice is harmless
+            self.collector.send_signal(signal.SIGTERM)
 
     def collector_died(self) -> bool:
         return self.collector is not None and self.collector.poll() is not None and not self.stopping.is_set()
