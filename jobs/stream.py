@@ -66,7 +66,9 @@ class Stream:
         if self.stopping.is_set():
             return
         self.stopping.set()
-        log.info("stopping (%s): finishing the current round", signal.Signals(signum).name if signum else "asked")
+        log.info(
+            "stopping (%s): finishing the current round", signal.Signals(signum).name if signum else "asked"
+        )
         # Once only: a second SIGTERM could land while the collector's interpreter is shutting down,
         # after its handler is gone, and kill it (exit code -15) before it has finished. Ctrl-C
         # reaches the collector too (same process group); its handler treats that as the same request.
