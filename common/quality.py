@@ -193,7 +193,7 @@ def parse_suite(data: Mapping[str, Any], spec: TableSpec, source: str = "<inline
         spec.full_name, tuple(expectations), derive, str(completeness) if completeness else None, source
     )
     try:
-        _gx_suite(suite)  # GX checks every type and its kwargs now rather than mid-run
+        _gx_suite(suite.table, suite.expectations)  # GX checks every type and its kwargs now, not mid-run
     except Exception as exc:
         raise fail(f"not a valid Great Expectations suite: {exc}") from exc
     return suite
@@ -268,7 +268,11 @@ def check(
     on a reason column derived from the suite, evaluated when the caller writes them."""
     suite = suite or load_suite(config, spec)
     checked_df = df.withColumns({name: F.expr(sql) for name, sql in suite.derive}) if suite.derive else df
-    validation = _validate(checked_df, suite)
+    validation = _validate(checked_df, suite.table, suite.expectations, samples=0)
+    # Samples cost GX a Spark job per expectation: they are asked for only where rows failed.
+    failed = [e for e in suite.expectations if _has_unexpected(e, validation[e.name])]
+    if failed:
+        validation.update(_validate(checked_df, suite.table, failed, samples=SAMPLE_SIZE))
     results, errors = [], []
     for expectation in suite.expectations:
         result, error = _result(checked_df, expectation, validation[expectation.name])
@@ -423,7 +427,12 @@ def _quiet_gx() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
-def _gx_suite(suite: Suite) -> Any:
+def _has_unexpected(expectation: SuiteExpectation, gx_result: Any) -> bool:
+    """A column check that found unexpected rows (a query check takes its sample itself)."""
+    return not expectation.is_query and bool((gx_result.result or {}).get("unexpected_count"))
+
+
+def _gx_suite(name: str, suite_expectations: Sequence[SuiteExpectation]) -> Any:
     _quiet_gx()
     from great_expectations import ExpectationSuite
     from great_expectations.expectations.metadata_types import FailureSeverity
@@ -431,7 +440,7 @@ def _gx_suite(suite: Suite) -> Any:
     from great_expectations.expectations.row_conditions import PassThroughCondition
 
     expectations = []
-    for e in suite.expectations:
+    for e in suite_expectations:
         kwargs = dict(e.kwargs)
         if kwargs.get("row_condition"):
             # A Spark SQL predicate handed to DataFrame.filter as it is (GX's legacy "spark" parser).
@@ -439,12 +448,15 @@ def _gx_suite(suite: Suite) -> Any:
         severity = FailureSeverity.CRITICAL if e.severity == "error" else FailureSeverity.WARNING
         impl = get_expectation_impl(e.type)
         expectations.append(impl(**kwargs, severity=severity, meta={"name": e.name, "level": e.level}))
-    return ExpectationSuite(name=suite.table, expectations=expectations)
+    return ExpectationSuite(name=name, expectations=expectations)
 
 
-def _validate(checked_df: DataFrame, suite: Suite) -> dict[str, Any]:
-    """One GX validation of the suite on the DataFrame, in an in-memory context on the running session
-    (the Spark data source gets no spark_config, so GX reuses the session instead of restarting it)."""
+def _validate(
+    checked_df: DataFrame, table: str, expectations: Sequence[SuiteExpectation], samples: int
+) -> dict[str, Any]:
+    """One GX validation of a suite's expectations on the DataFrame, in an in-memory context on the
+    running session (the Spark data source gets no spark_config, so GX reuses the session instead of
+    restarting it), with up to `samples` unexpected values per expectation: GX's result by name."""
     _quiet_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
@@ -464,10 +476,10 @@ def _validate(checked_df: DataFrame, suite: Suite) -> dict[str, Any]:
     # persist=False: the caller decides what is cached; GX would otherwise cache the batch for good.
     batch = (
         context.data_sources.add_spark(name="lakehouse", persist=False)
-        .add_dataframe_asset(name=suite.table)
+        .add_dataframe_asset(name=table)
         .add_batch_definition_whole_dataframe("batch")
         .get_batch(batch_parameters={"dataframe": checked_df})
     )
-    result_format = {"result_format": "BASIC", "partial_unexpected_count": SAMPLE_SIZE}
-    validation = batch.validate(_gx_suite(suite), result_format=result_format)
+    result_format = {"result_format": "BASIC", "partial_unexpected_count": samples}
+    validation = batch.validate(_gx_suite(table, expectations), result_format=result_format)
     return {r.expectation_config.meta["name"]: r for r in validation.results}

@@ -197,7 +197,7 @@ def _utc(instant: datetime) -> datetime:
 
 
 def _gx_expectations(suite: quality.Suite) -> list[Any]:
-    return list(quality._gx_suite(suite).expectations)
+    return list(quality._gx_suite(suite.table, suite.expectations).expectations)
 
 
 def _current_suite(config: Config, table: str) -> quality.Suite | None:
