@@ -172,9 +172,8 @@ def save_offsets(run: JobRun, sources: Sequence[Source], plan: RefreshPlan) -> N
         "(" + " AND ".join(f"{k} = {tables.sql_literal(row[k])}" for k in CDF_OFFSETS.keys) + ")"
         for row in rows
     )
-    tables.replace_where(
-        run.spark, run.config, CDF_OFFSETS, tables.rows_to_df(run.spark, CDF_OFFSETS, rows), keys
-    )
+    offsets_df = tables.rows_to_df(run.spark, CDF_OFFSETS, rows)
+    tables.replace_where(run.spark, run.config, CDF_OFFSETS, offsets_df, keys, check=False)
 
 
 def changes(run: JobRun, source: Source, from_version: int, to_version: int) -> DataFrame:

@@ -184,9 +184,7 @@ def _entries(
     return parsed
 
 
-def _checked(
-    spec: RegistryField, value: Any, where: str, configured: Mapping[str, Sequence[str]]
-) -> Any:
+def _checked(spec: RegistryField, value: Any, where: str, configured: Mapping[str, Sequence[str]]) -> Any:
     """The value of one field, or ConfigError saying what the field expects."""
     problem = None
     is_text = spec.kind in ("id", "text", "time_zone", "choice", "configured")

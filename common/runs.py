@@ -123,7 +123,7 @@ def _write_record(run: JobRun, status: str, error: str | None = None) -> None:
         else:
             # Replaces the run's 'running' row in one commit, cheaper than a MERGE on this small table.
             predicate = f"run_id = {tables.sql_literal(run.run_id)} AND job = {tables.sql_literal(run.job)}"
-            tables.replace_where(run.spark, run.config, JOB_RUNS, df, predicate)
+            tables.replace_where(run.spark, run.config, JOB_RUNS, df, predicate, check=False)
     except Exception:
         # The run's own outcome matters more than its log entry: never mask the job's error.
         if status != "failed":

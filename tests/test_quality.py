@@ -79,6 +79,7 @@ def power(country, series, start, value_mw, fetched=FETCHED):
 
 def test_staging_public_power_quarantines_each_bad_row_with_every_reason(spark, lakehouse, capsys):
     context_before = spark.sparkContext
+    partitions_before = spark.conf.get("spark.sql.shuffle.partitions")
     good = [
         power("de", "Solar", ts(0), 0.0),
         power("de", "Wind onshore", ts(0, 15), 8000.5),
@@ -126,7 +127,7 @@ def test_staging_public_power_quarantines_each_bad_row_with_every_reason(spark, 
     outcome.raise_on_errors()  # row errors quarantine, they do not fail the run
     # GX ran on the test's session: not restarted, settings untouched.
     assert spark.sparkContext is context_before
-    assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
+    assert spark.conf.get("spark.sql.shuffle.partitions") == partitions_before
 
     write_outcome(spark, lakehouse, STAGING_PUBLIC_POWER, outcome)
 
