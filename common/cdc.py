@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from common.config import Config
-from common.tables import conform, ensure_table, key_condition, merge_metrics, merge_predicate
+from common.tables import conform, key_condition, merge_metrics, merge_predicate, write_table
 from schemas.spec import TableSpec
 
 NULL_TOKEN = "\u2205"  # stands for null inside record_hash, so null and "" hash differently
@@ -84,7 +85,6 @@ def merge_cdc(spark: SparkSession, config: Config, spec: TableSpec, batch_df: Da
     Newer means later by the spec's `order_by` columns the table stores (the first one, e.g.
     fetched_at or received_at, then its stored tie-breakers); a revision also takes the columns that
     travel with the value without being hashed (e.g. the message's seq)."""
-    table = ensure_table(spark, config, spec)
     value_columns = spec_value_columns(spec)
     value = spec.value_column
     seen_at = spec.order_by[0]
@@ -101,21 +101,26 @@ def merge_cdc(spark: SparkSession, config: Config, spec: TableSpec, batch_df: Da
     }
     carried = [c for c in spec.column_names if c not in fixed]
     revision = {c: f"s.{c}" for c in (*value_columns, *carried, seen_at, "record_hash", "updated_at")}
-    return merge_metrics(
-        table.alias("t")
-        .merge(batch_df.alias("s"), condition)
-        .whenMatchedUpdate(
-            condition=f"s.{value} IS NOT NULL AND (t.{value} IS NULL OR {newer}) "
-            "AND NOT (t.record_hash <=> s.record_hash)",
-            set=revision,
+
+    def merge(table: DeltaTable) -> dict[str, int]:
+        return merge_metrics(
+            table.alias("t")
+            .merge(batch_df.alias("s"), condition)
+            .whenMatchedUpdate(
+                condition=f"s.{value} IS NOT NULL AND (t.{value} IS NULL OR {newer}) "
+                "AND NOT (t.record_hash <=> s.record_hash)",
+                set=revision,
+            )
+            # Same value seen again later, or still unpublished: only the fetch time moves, which keeps
+            # the result independent of the order batches arrive in.
+            .whenMatchedUpdate(
+                condition=f"{newer} AND (s.{value} IS NOT NULL OR t.{value} IS NULL) "
+                "AND t.record_hash <=> s.record_hash",
+                set={seen_at: f"s.{seen_at}"},
+            )
+            .whenNotMatchedInsert(values={c: f"s.{c}" for c in spec.column_names})
+            .execute()
         )
-        # Same value seen again later, or still unpublished: only the fetch time moves, which keeps
-        # the result independent of the order batches arrive in.
-        .whenMatchedUpdate(
-            condition=f"{newer} AND (s.{value} IS NOT NULL OR t.{value} IS NULL) "
-            "AND t.record_hash <=> s.record_hash",
-            set={seen_at: f"s.{seen_at}"},
-        )
-        .whenNotMatchedInsert(values={c: f"s.{c}" for c in spec.column_names})
-        .execute()
-    )
+
+    # Order-independent (module docstring), so a merge that conflicted with another run's is re-run whole.
+    return write_table(spark, config, spec, merge)

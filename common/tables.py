@@ -1,24 +1,110 @@
 """Delta table I/O by `TableSpec`: paths, explicit creation, reads, appends, keyed upserts, and the
-Change Data Feed. Every write is one Delta commit."""
+Change Data Feed. Every write is one Delta commit, re-run if it conflicts with another run's commit
+(`retry_conflicts`)."""
 
 # conform (common.columns) is part of this module's interface: every write conforms to the spec.
 
 from __future__ import annotations
 
 import os
+import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from delta.exceptions import (
+    ConcurrentAppendException,
+    ConcurrentDeleteDeleteException,
+    ConcurrentDeleteReadException,
+    ConcurrentTransactionException,
+    ConcurrentWriteException,
+    DeltaConcurrentModificationException,
+    MetadataChangedException,
+    ProtocolChangedException,
+)
 from delta.tables import DeltaTable
+from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, TimestampType
 
 from common.columns import conform
 from common.config import Config
+from common.log import get_logger
 from schemas.spec import TableSpec
+
+log = get_logger("tables")
+
+T = TypeVar("T")
+
+
+class CreationRace(Exception):
+    """Another run is creating the same table: its `_delta_log` exists but holds no commit yet."""
+
+
+# How `createIfNotExists` fails, besides a ProtocolChangedException, while another process creates the
+# same table (seen with two processes creating tables at once): the location is no longer empty, or it
+# looked like a table whose first commit was not there yet.
+_CREATION_RACES = frozenset({"DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION", "DELTA_TABLE_NOT_FOUND"})
+
+# A write that lost a race with another run's: Delta's optimistic concurrency refuses a commit that
+# conflicts with one another writer made after this transaction read the table (the Python classes
+# are siblings, not subclasses of the first one), or both were creating the table.
+CONFLICTS = (
+    DeltaConcurrentModificationException,
+    ConcurrentAppendException,
+    ConcurrentDeleteReadException,
+    ConcurrentDeleteDeleteException,
+    ConcurrentTransactionException,
+    ConcurrentWriteException,
+    MetadataChangedException,
+    ProtocolChangedException,
+    CreationRace,
+)
+
+
+class WriteConflictError(RuntimeError):
+    """A write kept conflicting with other runs' commits to the same table until its attempts ran out."""
+
+
+def retry_conflicts(
+    config: Config, table: str, write: Callable[[], T], sleep: Callable[[float], None] = time.sleep
+) -> T:
+    """`write()`, run again from the start when it loses a race with another run (`CONFLICTS`: the other
+    run committed to `table` after this write read it, or was creating it at the same time), up to
+    `delta.conflict_attempts` attempts in all, each after a jittered wait that doubles from
+    `delta.conflict_backoff_s`; then `WriteConflictError`. Any other error propagates at once.
+
+    Sound because a refused commit leaves nothing behind and every write here gives the same table when
+    run again after the other run's: appends, replaceWhere of a slice the write holds whole, keyed
+    merges whose conditions do not depend on the order of commits."""
+    attempts = max(1, int(config.get("delta.conflict_attempts", 5)))
+    backoff_s = float(config.get("delta.conflict_backoff_s", 0.5))
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except CONFLICTS as exc:
+            if attempt == attempts:
+                raise WriteConflictError(
+                    f"another run is writing {table}: all {attempts} attempts of this write conflicted with "
+                    f"it ({type(exc).__name__}); re-run this job once that run has finished"
+                ) from exc
+            # Jitter, so two runs that collided do not retry in step and collide again.
+            wait_s = backoff_s * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+            log.warning(
+                "%s: write conflicted with another run (%s), attempt %d of %d; re-running in %.2f s",
+                table, type(exc).__name__, attempt, attempts, wait_s,
+            )  # fmt: skip
+            sleep(wait_s)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def write_table(spark: SparkSession, config: Config, spec: TableSpec, write: Callable[[DeltaTable], T]) -> T:
+    """`write(table)`, one commit to the table of `spec` (created first if missing), under
+    `retry_conflicts`; every attempt opens the table again, so it reads the latest snapshot."""
+    return retry_conflicts(config, spec.full_name, lambda: write(_open_table(spark, config, spec)))
 
 
 def table_path(root: str, layer: str, table: str) -> str:
@@ -37,7 +123,12 @@ def spec_path(config: Config, spec: TableSpec) -> str:
 
 def ensure_table(spark: SparkSession, config: Config, spec: TableSpec) -> DeltaTable:
     """Create the table from its spec if it does not exist yet (columns, comments, partitioning,
-    properties) and return it."""
+    properties) and return it. Two runs creating it at once conflict (ProtocolChangedException or a
+    `CreationRace`): the loser's next attempt finds the table."""
+    return retry_conflicts(config, spec.full_name, lambda: _open_table(spark, config, spec))
+
+
+def _open_table(spark: SparkSession, config: Config, spec: TableSpec) -> DeltaTable:
     path = spec_path(config, spec)
     if DeltaTable.isDeltaTable(spark, path):
         return keep_properties_true(spark, DeltaTable.forPath(spark, path), spec, path)
@@ -50,8 +141,14 @@ def ensure_table(spark: SparkSession, config: Config, spec: TableSpec) -> DeltaT
         builder = builder.partitionedBy(*spec.partition_by)
     for key, value in declared_properties(spec).items():
         builder = builder.property(key, value)
+    try:
+        table = builder.execute()
+    except AnalysisException as exc:
+        if exc.getCondition() not in _CREATION_RACES:
+            raise
+        raise CreationRace(f"{spec.full_name}: another run is creating the table at {path}") from exc
     _PROPERTIES_CHECKED.add(path)
-    return builder.execute()
+    return table
 
 
 def read_table(spark: SparkSession, config: Config, spec: TableSpec, version: int | None = None) -> DataFrame:
@@ -70,11 +167,10 @@ def append(
     """Append in one commit. With `txn` = (application id, version) the write is idempotent: Delta
     skips it if the table already holds a commit of that application at that version or later (a
     streaming micro-batch replayed after a crash)."""
-    ensure_table(spark, config, spec)
     writer = conform(df, spec).write.format("delta").mode("append")
     if txn is not None:
         writer = writer.option("txnAppId", txn[0]).option("txnVersion", txn[1])
-    writer.save(spec_path(config, spec))
+    write_table(spark, config, spec, lambda _: writer.save(spec_path(config, spec)))
 
 
 def replace_where(
@@ -91,17 +187,20 @@ def replace_where(
     Delta checks in a Spark job of its own that every row of `df` matches `predicate`; `check=False`
     skips that for the run log's own records, whose rows are built from the predicate's values (it
     halves the cost of the write on these small tables)."""
-    ensure_table(spark, config, spec)
     writer = conform(df, spec).write.format("delta").mode("overwrite").option("replaceWhere", predicate)
-    if check:
+
+    def save(_: DeltaTable) -> None:
         writer.save(spec_path(config, spec))
+
+    if check:
+        write_table(spark, config, spec, save)
         return
     # A session setting (Delta has no write option for it), restored at once; jobs write one at a time.
     setting = "spark.databricks.delta.replaceWhere.constraintCheck.enabled"
     previous = spark.conf.get(setting, None)
     spark.conf.set(setting, "false")
     try:
-        writer.save(spec_path(config, spec))
+        write_table(spark, config, spec, save)
     finally:
         if previous is None:
             spark.conf.unset(setting)
@@ -174,19 +273,22 @@ def upsert(
 ) -> dict[str, int]:
     """Keyed merge: insert new keys, overwrite every column of existing ones. Returns merge metrics.
     `predicate` (on the target, alias t; e.g. a time range) prunes the target further."""
-    table = ensure_table(spark, config, spec)
     source = conform(df, spec)
     condition = f"{merge_predicate(source, spec)} AND {key_condition(spec.keys)}"
     if predicate:
         condition = f"({predicate}) AND {condition}"
     assignments = {name: f"s.{name}" for name in spec.column_names}
-    return merge_metrics(
-        table.alias("t")
-        .merge(source.alias("s"), condition)
-        .whenMatchedUpdate(set=assignments)
-        .whenNotMatchedInsert(values=assignments)
-        .execute()
-    )
+
+    def merge(table: DeltaTable) -> dict[str, int]:
+        return merge_metrics(
+            table.alias("t")
+            .merge(source.alias("s"), condition)
+            .whenMatchedUpdate(set=assignments)
+            .whenNotMatchedInsert(values=assignments)
+            .execute()
+        )
+
+    return write_table(spark, config, spec, merge)
 
 
 def merge_metrics(result: DataFrame) -> dict[str, int]:
@@ -230,22 +332,25 @@ def merge_snapshot(
     an unchanged key is left alone (no commit churn, no change-feed rows), and a key missing from the
     snapshot is kept with in_registry = false and removed_at, so facts that name it still join.
     Returns the merge metrics."""
-    table = ensure_table(spark, config, spec)
     source = conform(df, spec)
     run_ts = f"CAST('{removed_at.isoformat()}' AS TIMESTAMP)"
     values = {name: f"s.{name}" for name in spec.column_names}
     changed = {name: value for name, value in values.items() if name != "first_seen_at"}
-    return merge_metrics(
-        table.alias("t")
-        .merge(source.alias("s"), key_condition(spec.keys))
-        .whenMatchedUpdate(condition="t.record_hash <> s.record_hash OR NOT t.in_registry", set=changed)
-        .whenNotMatchedInsert(values=values)
-        .whenNotMatchedBySourceUpdate(
-            condition="t.in_registry",
-            set={"in_registry": "false", "removed_at": run_ts, "updated_at": run_ts},
+
+    def merge(table: DeltaTable) -> dict[str, int]:
+        return merge_metrics(
+            table.alias("t")
+            .merge(source.alias("s"), key_condition(spec.keys))
+            .whenMatchedUpdate(condition="t.record_hash <> s.record_hash OR NOT t.in_registry", set=changed)
+            .whenNotMatchedInsert(values=values)
+            .whenNotMatchedBySourceUpdate(
+                condition="t.in_registry",
+                set={"in_registry": "false", "removed_at": run_ts, "updated_at": run_ts},
+            )
+            .execute()
         )
-        .execute()
-    )
+
+    return write_table(spark, config, spec, merge)
 
 
 # Tables whose properties this process has already checked against their spec (once is enough: the
