@@ -29,7 +29,8 @@ help:
 	@echo "make run    - run every job in order: COUNTRY=de BZN=DE-LU START=YYYY-MM-DD END=YYYY-MM-DD ENV=local"
 	@echo "             (PIPELINE=energy_charts: a pipeline of jobs/registry.py; FULL_REFRESH=1 rebuilds gold)"
 	@echo "make lint   - ruff"
-	@echo "make bench  - time every job on BENCH_DAYS=90 days of simulated data, then a daily run"
+	@echo "make bench  - the chain at 1 and 10 years of simulated data: backfill, daily, floor, bare, naive, make run"
+	@echo "             (QUICK=1: 30 days and 1 year); writes BENCHMARKS.md and bench/results.json"
 	@echo "make quality-docs - Great Expectations Data Docs of the latest quality runs: OUT=dir (default build/quality-docs)"
 	@echo "make broker  - a local Mosquitto on MQTT_PORT (default 1883), foreground"
 	@echo "make collect - the MQTT collector, foreground: ENV=local MQTT_URL=mqtt://127.0.0.1:1883 LAKEHOUSE_ROOT=... IOT_SPOOL_DIR=..."
@@ -85,9 +86,9 @@ run-each: $(STAMP)
 		$(SPARK_SUBMIT) $$job $$args < /dev/null; \
 	done <<< "$$jobs"
 
-BENCH_DAYS ?= 90
-bench: $(STAMP)  ## time every job: a backfill of BENCH_DAYS days, then a daily incremental run
-	BENCH_DAYS=$(BENCH_DAYS) PYTHONPATH=$(CURDIR) $(PY) scripts/bench.py
+QUICK ?=
+bench: $(STAMP)  ## not in make test: 1 and 10 years (QUICK=1: 30 days and 1 year) -> BENCHMARKS.md, bench/results.json
+	QUICK=$(QUICK) PYTHONPATH=$(CURDIR) $(PY) scripts/bench.py
 
 .PHONY: quality-docs
 quality-docs: $(STAMP)  ## GX Data Docs of each table's latest run in quality/results, into OUT (default build/quality-docs)
