@@ -5,7 +5,10 @@ Spark session, the IoT jobs of the job registry (staging -> cdc -> gold) in roun
     python -m jobs.stream [--env local] [--no-collector]      # make stream ENV=local
 
 Which jobs a round runs: `iot.stream_jobs` (job names of the iot_telemetry pipeline, run in registry
-order; conf/common.yaml: the staging -> cdc -> gold chain). Each round is a normal run of each job (run log,
+order; conf/common.yaml: the staging -> cdc -> gold chain). A job named in `iot.stream_job_every_s`
+(job -> seconds) runs only in a round that starts at least that long after the start of its last
+successful run, so a job whose rows change only when an hour completes (transform.sensor_quality_hourly)
+does not lengthen every round of the 1-minute path. Each round is a normal run of each job (run log,
 quality gate, exactly-once checkpoints), so stopping anywhere and starting again loses nothing.
 
 SIGTERM or SIGINT (Ctrl-C): the collector is asked to stop at once (it commits, acknowledges and
@@ -22,7 +25,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from common.config import Config, load_config
@@ -47,11 +50,33 @@ def stream_jobs(config: Config) -> tuple[str, ...]:
     return tuple(name for name in registered if name in names)
 
 
+def stream_job_every_s(config: Config, jobs: Sequence[str]) -> dict[str, float]:
+    """`iot.stream_job_every_s`: the least seconds between two runs of a job of the round (others run
+    every round); a job that is not in `jobs` or a negative number is an error."""
+    every = {name: float(seconds) for name, seconds in (config.get("iot.stream_job_every_s") or {}).items()}
+    unknown = sorted(set(every) - set(jobs))
+    if unknown:
+        raise ValueError(f"iot.stream_job_every_s: {unknown} are not jobs of a round {list(jobs)}")
+    negative = sorted(name for name, seconds in every.items() if seconds < 0)
+    if negative:
+        raise ValueError(f"iot.stream_job_every_s: {negative} need 0 or more seconds")
+    return every
+
+
 class Stream:
     """The round loop; `stop()` (the signal handler) ends it after the current round."""
 
-    def __init__(self, args: RunArgs, jobs: Sequence[str], interval_s: float, max_failures: int) -> None:
+    def __init__(
+        self,
+        args: RunArgs,
+        jobs: Sequence[str],
+        interval_s: float,
+        max_failures: int,
+        every_s: Mapping[str, float] | None = None,
+    ) -> None:
         self.args, self.jobs, self.interval_s, self.max_failures = args, tuple(jobs), interval_s, max_failures
+        self.every_s = dict(every_s or {})
+        self.last_started: dict[str, float] = {}  # job -> monotonic start of its last successful round
         self.stopping = threading.Event()
         self.collector: subprocess.Popen[bytes] | None = None
 
@@ -78,12 +103,22 @@ class Stream:
     def collector_died(self) -> bool:
         return self.collector is not None and self.collector.poll() is not None and not self.stopping.is_set()
 
+    def due(self, now: float) -> tuple[str, ...]:
+        """The jobs of a round starting at `now` (monotonic seconds)."""
+        return tuple(
+            job
+            for job in self.jobs
+            if job not in self.last_started or now - self.last_started[job] >= self.every_s.get(job, 0.0)
+        )
+
     def run(self) -> int:
         failures, rounds = 0, 0
         while not self.stopping.is_set():
             began = time.monotonic()
+            jobs = self.due(began)
             try:
-                seconds = run_pipeline(PIPELINE, self.args, only=self.jobs)
+                seconds = run_pipeline(PIPELINE, self.args, only=jobs)
+                self.last_started.update(dict.fromkeys(jobs, began))
                 failures, rounds = 0, rounds + 1
                 log.info("round %d in %.1f s (%s)", rounds, time.monotonic() - began,
                          ", ".join(f"{job} {s:.1f} s" for job, s in seconds.items()))  # fmt: skip
@@ -125,7 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     interval_s = (
         ns.interval_s if ns.interval_s is not None else float(config.get("iot.stream_interval_s", 10))
     )
-    stream = Stream(RunArgs(pipeline=PIPELINE, env=env), stream_jobs(config), interval_s, ns.max_failures)
+    jobs = stream_jobs(config)
+    every_s = stream_job_every_s(config, jobs)
+    stream = Stream(RunArgs(pipeline=PIPELINE, env=env), jobs, interval_s, ns.max_failures, every_s)
     # The session first: PySpark's SparkContext installs a SIGINT handler that cancels the running
     # Spark jobs; ours, installed after it, lets the round finish instead.
     build_spark("energy-lakehouse stream", config)
@@ -133,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stream.stop)
     if not ns.no_collector:
         stream.start_collector()
-    log.info("stream: %s every %.0f s", " -> ".join(stream.jobs), interval_s)
+    log.info("stream: %s every %.0f s%s", " -> ".join(stream.jobs), interval_s,
+             "".join(f"; {job} at most every {s:.0f} s" for job, s in every_s.items()))  # fmt: skip
     return stream.run()
 
 

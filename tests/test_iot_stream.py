@@ -20,7 +20,7 @@ from app.data import Lakehouse
 from common.config import Config, load_config
 from jobs import stream as stream_module
 from jobs.registry import RunArgs
-from jobs.stream import stream_jobs
+from jobs.stream import stream_job_every_s, stream_jobs
 from schemas import SENSOR_READINGS_1MIN
 from simulator.iot import Publisher
 from simulator.mosquitto import REPO
@@ -126,6 +126,47 @@ def test_stream_jobs_come_from_config_in_registry_order_and_unknown_names_are_re
         ValueError, match=r"iot.stream_jobs: \['cdc.price'\] are not jobs of the iot_telemetry"
     ):
         stream_jobs(Config("test", {"iot": {"stream_jobs": ["cdc.iot_telemetry", "cdc.price"]}}))
+
+
+def test_least_seconds_between_runs_come_from_config_and_name_only_jobs_of_a_round():
+    config = load_config("test")
+    assert stream_job_every_s(config, stream_jobs(config)) == {"transform.sensor_quality_hourly": 300.0}
+    jobs = ("cdc.iot_telemetry", "transform.sensor_readings_1min")
+    assert stream_job_every_s(Config("test", {}), jobs) == {}
+    with pytest.raises(ValueError, match=r"\['transform.sensor_quality_hourly'\] are not jobs of a round"):
+        stream_job_every_s(
+            Config("test", {"iot": {"stream_job_every_s": {"transform.sensor_quality_hourly": 60}}}), jobs
+        )
+    with pytest.raises(ValueError, match=r"\['cdc.iot_telemetry'\] need 0 or more seconds"):
+        stream_job_every_s(Config("test", {"iot": {"stream_job_every_s": {"cdc.iot_telemetry": -1}}}), jobs)
+
+
+def test_a_job_with_least_seconds_runs_in_a_round_only_that_long_after_its_last_successful_run(monkeypatch):
+    fast, hourly = "cdc.iot_telemetry", "transform.sensor_quality_hourly"
+    stream = stream_module.Stream(
+        RunArgs(pipeline="iot_telemetry", env="test"), (fast, hourly), 0.0, 3, {hourly: 300}
+    )
+    assert stream.due(1000.0) == (fast, hourly)  # never run yet
+    stream.last_started = {fast: 1000.0, hourly: 1000.0}
+    assert stream.due(1299.9) == (fast,)
+    assert stream.due(1300.0) == (fast, hourly)
+
+    rounds: list = []
+    outcomes = iter(["fail", "ok", "ok", "ok"])
+
+    def fake_run_pipeline(name, args, only=None):
+        rounds.append(tuple(only))
+        if len(rounds) == 4:
+            stream.stop()
+        if next(outcomes) == "fail":
+            raise RuntimeError("round failed")
+        return {job: 0.0 for job in only}
+
+    monkeypatch.setattr(stream_module, "run_pipeline", fake_run_pipeline)
+    stream.last_started = {}
+    assert stream.run() == 0
+    # A failed round records nothing, so the next one runs every job again; then 300 s have not passed.
+    assert rounds == [(fast, hourly), (fast, hourly), (fast,), (fast,)]
 
 
 COLLECTOR_STUB = (
