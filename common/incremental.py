@@ -29,6 +29,9 @@ from schemas.spec import TableSpec
 
 log = get_logger("incremental")
 
+# What a Source's `changed_from` returns when its changes move no unit of the target.
+NO_DAY = date.max
+
 
 class Unit(ABC):
     """The unit of recompute of a source or a gold table: how a row maps onto it (`of`), how to keep
@@ -88,7 +91,8 @@ class Source:
     `unit` maps its changed rows onto units of recompute; `reach` is how many units after a changed
     unit the gold rows move (a trailing window over n units reaches n - 1 later ones), and so how many
     units before a written unit must be read. A `rebuild_on_change` source (e.g. installed capacity,
-    which reaches every later month) rebuilds the scope when it changes and is always read whole."""
+    which reaches every later month) rebuilds the scope when it changes and is always read whole; with
+    `changed_from` it recomputes only from the first unit its changes can move onward."""
 
     spec: TableSpec
     scope_column: str | None
@@ -103,10 +107,16 @@ class Source:
     # received_at moved) is no change for a consumer of the values; one that reads those audit
     # columns too (e.g. lateness by received_at) sets this False.
     value_changes_only: bool = True
+    # For a rebuild_on_change source: `changed_from(changed_df, scope_df)` (its changed rows, its whole
+    # scope) names the first unit of the target the changes can move, every later unit moving too;
+    # NO_DAY when they move none; None when they may move any unit (the scope is rebuilt).
+    changed_from: Callable[[DataFrame, DataFrame], Any] | None = None
 
     def __post_init__(self) -> None:
         if self.unit is None and not self.rebuild_on_change:
             raise ValueError(f"{self.spec.full_name}: an incremental source needs a unit of recompute")
+        if self.changed_from is not None and not self.rebuild_on_change:
+            raise ValueError(f"{self.spec.full_name}: changed_from is for a rebuild_on_change source")
         if self.reach < 0:
             raise ValueError(f"{self.spec.full_name}: reach must be 0 or more units, not {self.reach}")
         if (self.scope_column is None) != (self.scope is None):
@@ -136,10 +146,17 @@ class RefreshPlan:
     changed: dict[str, frozenset[Any]] = field(default_factory=dict)
     # Some source has commits since its offset (they may hold no value change): the offsets move on.
     advanced: bool = True
+    # rebuild_on_change sources with `changed_from`: the first unit their changes move (every later one too).
+    onward: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
-        return not self.full and not any(self.changed.values())
+        return not self.full and not any(self.changed.values()) and not self.onward
+
+    @property
+    def onward_from(self) -> Any:
+        """The first unit from which every unit is recomputed; None if there is none."""
+        return min(self.onward.values(), default=None)
 
     def units(self, source: Source) -> frozenset[Any]:
         return self.changed.get(source.name, frozenset())
@@ -210,13 +227,24 @@ def plan_refresh(run: JobRun, sources: Sequence[Source], full_refresh: bool) -> 
     offsets = {s.name: read_offset(run, s) for s in sources}
     full = full_refresh or any(offset is None for offset in offsets.values())
     units: dict[str, frozenset[Any]] = {}
+    onward: dict[str, Any] = {}
     for source in sources if not full else ():
         name, last = source.name, offsets[source.name]
         if last >= versions[name]:
             continue
         try:
             if source.rebuild_on_change:
-                full = full or changes(run, source, last + 1, versions[name]).limit(1).count() > 0
+                changed_df = changes(run, source, last + 1, versions[name])
+                if changed_df.limit(1).count() == 0:
+                    continue
+                if source.changed_from is None:
+                    full = True
+                    continue
+                start = source.changed_from(changed_df, source.in_scope(run.read(source.spec)))
+                if start is None:
+                    full = True
+                elif start != NO_DAY:
+                    onward[name] = start
             else:
                 units[name] = changed_units(run, source, last + 1, versions[name])
         except (PySparkException, Py4JJavaError) as exc:
@@ -227,9 +255,10 @@ def plan_refresh(run: JobRun, sources: Sequence[Source], full_refresh: bool) -> 
     if full:
         log.info("%s: full rebuild of %s", run.job, ", ".join(f"{s.name}[{s.offset_scope}]" for s in sources))
         return RefreshPlan(versions=versions, full=True)
-    log.info("%s: changed units %s", run.job, {name: sorted(u) for name, u in units.items()})
+    moved = "".join(f"; {name} moves every unit from {start}" for name, start in onward.items())
+    log.info("%s: changed units %s%s", run.job, {name: sorted(u) for name, u in units.items()}, moved)
     advanced = any(offsets[name] < version for name, version in versions.items())
-    return RefreshPlan(versions=versions, full=False, changed=units, advanced=advanced)
+    return RefreshPlan(versions=versions, full=False, changed=units, advanced=advanced, onward=onward)
 
 
 @dataclass(frozen=True)
@@ -258,6 +287,18 @@ class GoldJob:
             for unit in s.unit.expand(plan.units(s), after=s.reach)  # type: ignore[union-attr]
         }
 
+    def onward_units(self, run: JobRun, start: Any, units: Collection[Any]) -> set[Any]:
+        """`start` and every unit after it, up to the last unit the target's scope or `units` hold (a
+        unit after those has no source rows: they would have been changed units)."""
+        scope_df = run.read(self.target)
+        for column, value in self.scope.items():
+            scope_df = scope_df.filter(F.col(column) == value)
+        last = scope_df.select(F.max(self.rows_unit.of())).first()[0]
+        end = max((u for u in (last, *units) if u is not None), default=None)
+        if end is None or end < start:
+            return set()
+        return {start + self.rows_unit.step * k for k in range((end - start) // self.rows_unit.step + 1)}
+
     def read(self, run: JobRun, source: Source, write_units: set[Any] | None) -> DataFrame:
         """The source's scope; on an incremental run only the units the written ones need."""
         df = source.in_scope(run.read(source.spec))
@@ -277,6 +318,13 @@ def refresh(run: JobRun, job: GoldJob, full_refresh: bool) -> None:
             save_offsets(run, job.sources, plan)
         return
     write_units = job.write_units(plan)
+    if write_units is not None and plan.onward:
+        write_units |= job.onward_units(run, plan.onward_from, write_units)
+        if not write_units:
+            log.info("%s: the changes of %s move no row", run.job, ", ".join(sorted(plan.onward)))
+            run.rows_in = 0
+            save_offsets(run, job.sources, plan)
+            return
     gold_df = job.transform(*(job.read(run, s, write_units) for s in job.sources))
     if write_units is not None:
         gold_df = job.rows_unit.filter(gold_df, write_units)

@@ -19,7 +19,13 @@ from common.incremental import Dates, GoldJob, LocalDays, RefreshPlan, Source, p
 from common.runs import job_run
 from jobs.lib import daily_price_wind, daily_production_trend, underperformance_features
 from jobs.transform import daily_production_trend as trend_job
-from schemas import CDC_INSTALLED_POWER, CDC_PUBLIC_POWER, DAILY_PRODUCTION_TREND, quarantine_spec
+from schemas import (
+    CDC_INSTALLED_POWER,
+    CDC_PUBLIC_POWER,
+    DAILY_PRODUCTION_TREND,
+    UNDERPERFORMANCE_FEATURES,
+    quarantine_spec,
+)
 from tests.test_cdc_merge import FETCH_1, FETCH_2, INSTALLED_STAGED, RUN_1, RUN_2, merge, merge_rows, utc
 
 SOURCE = Source(CDC_PUBLIC_POWER, "country", "de", LocalDays("Europe/Berlin"))
@@ -86,6 +92,89 @@ def test_an_installed_capacity_revision_rebuilds_the_country_and_another_country
         ("de", "Solar AC", "monthly", aug, 101.5, None, FETCH_2, "r2"),
     ], INSTALLED_STAGED, RUN_2)  # fmt: skip
     assert plan(sources=sources).full
+
+
+CAPACITY = {"Solar": ["Solar AC", "Solar"]}
+ONWARD = Source(
+    CDC_INSTALLED_POWER,
+    "country",
+    "de",
+    rebuild_on_change=True,
+    changed_from=lambda changed_df, installed_df: underperformance_features.capacity_change_start(
+        changed_df, installed_df, CAPACITY
+    ),
+)
+
+
+def installed(spark, config, rows, run_ts):
+    """Merge (production_type, time_step, period_start, installed_gw, fetched_at) rows of Germany."""
+    staged = [
+        ("de", series, step, start, gw, None, fetched, "r") for series, step, start, gw, fetched in rows
+    ]
+    merge_rows(spark, config, CDC_INSTALLED_POWER, staged, INSTALLED_STAGED, run_ts)
+
+
+def test_a_capacity_change_recomputes_from_the_first_month_it_moves_onward(spark, lakehouse):
+    jul, aug, sep = date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)
+    installed(spark, lakehouse, [("Solar AC", "monthly", jul, 100.0, FETCH_1),
+                                 ("Solar AC", "monthly", aug, 101.0, FETCH_1)], RUN_1)  # fmt: skip
+    merge(spark, lakehouse, [("Solar", utc(2026, 10, 20), 1.0, FETCH_1, "r1")], RUN_1)
+    sources = (SOURCE, ONWARD)
+    assert plan(sources=sources).full  # first run
+
+    # August revised and September new: August 1st and every later day.
+    installed(spark, lakehouse, [("Solar AC", "monthly", aug, 102.0, FETCH_2),
+                                 ("Solar AC", "monthly", sep, 103.0, FETCH_2)], RUN_2)  # fmt: skip
+    revised = plan(sources=sources)
+    assert (revised.full, revised.is_empty, revised.onward_from) == (False, False, aug)
+    assert revised.onward == {"cdc/installed_power": aug}
+    # A yearly row and an unconfigured series are never read: nothing moves, the offsets move on.
+    installed(spark, lakehouse, [("Solar AC", "yearly", date(2026, 1, 1), 99.0, FETCH_2),
+                                 ("Biomass", "monthly", aug, 9.0, FETCH_2)], RUN_2)  # fmt: skip
+    unread = plan(sources=sources)
+    assert unread.is_empty and unread.advanced and unread.onward == {}
+    # The first monthly row of another configured series may change the series chosen: rebuild.
+    installed(spark, lakehouse, [("Solar", "monthly", sep, 98.0, FETCH_2)], RUN_2)
+    assert plan(sources=sources).full
+
+
+def test_underperformance_features_after_a_capacity_revision_rewrites_only_the_later_days_as_a_rebuild_would(
+    spark, lakehouse
+):
+    from jobs.transform import underperformance_features as features_job
+
+    def run_job(*flags: str) -> dict[tuple, dict]:
+        features_job.main(["--country", "de", "--env", "test", *flags])
+        rows = tables.read_table(spark, lakehouse, UNDERPERFORMANCE_FEATURES).collect()
+        return {(r.production_type, r.interval_start): r.asDict() for r in rows}
+
+    # Solar at noon (Berlin) on 30 July … 2 August, capacity 100 GW in July and 110 GW in August.
+    noon = [utc(2026, 7, 30, 10) + timedelta(days=d) for d in range(4)]
+    merge(spark, lakehouse, [("Solar", ts, 40_000.0 + d, FETCH_1, "r1") for d, ts in enumerate(noon)], RUN_1)
+    noon = [ts.replace(tzinfo=None) for ts in noon]  # as collected: naive UTC (the session's time zone)
+    jul, aug = date(2026, 7, 1), date(2026, 8, 1)
+    installed(spark, lakehouse, [("Solar AC", "monthly", jul, 100.0, FETCH_1),
+                                 ("Solar AC", "monthly", aug, 110.0, FETCH_1)], RUN_1)  # fmt: skip
+    first = run_job()
+    assert {k[1]: r["installed_mw"] for k, r in first.items()} == {
+        noon[0]: 100_000.0,
+        noon[1]: 100_000.0,
+        noon[2]: 110_000.0,
+        noon[3]: 110_000.0,
+    }
+
+    installed(spark, lakehouse, [("Solar AC", "monthly", aug, 125.0, FETCH_2)], RUN_2)
+    revised = run_job()
+    rewritten = {k[1] for k, r in revised.items() if r["run_id"] != first[k]["run_id"]}
+    assert rewritten == {noon[2], noon[3]}  # the August days; July's rows are left alone
+    assert revised[("Solar", noon[2])]["installed_mw"] == 125_000.0
+    assert revised[("Solar", noon[3])]["capacity_factor"] == pytest.approx(40_003.0 / 125_000.0, rel=1e-12)
+
+    rebuilt = run_job("--full-refresh")
+    audit = ("run_id", "computed_at")
+    assert {k: {c: v for c, v in r.items() if c not in audit} for k, r in rebuilt.items()} == {
+        k: {c: v for c, v in r.items() if c not in audit} for k, r in revised.items()
+    }
 
 
 def test_write_and_read_units_follow_each_sources_reach():

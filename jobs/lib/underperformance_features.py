@@ -4,10 +4,12 @@ capacity, local calendar features, lagged and expected capacity factors, and the
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from datetime import date
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from common.incremental import NO_DAY
 from jobs.lib.daily_production_trend import with_production_type
 from schemas.gold import UNDERPERFORMANCE_FEATURES
 
@@ -88,6 +90,35 @@ def capacity_series_choice(
     return (
         present_df.join(ranked_df, "series").groupBy(*SERIES).agg(F.min_by("series", "rank").alias("series"))
     )
+
+
+def capacity_change_start(
+    changed_df: DataFrame, installed_df: DataFrame, capacity_series: Mapping[str, Sequence[str]]
+) -> date | None:
+    """The first local day whose rows changed cdc/installed_power rows (`changed_df`, the change feed's
+    inserts and post-images) can move, given the country's stored rows (`installed_df`): a day's
+    installed_mw is its month's latest capacity at or before it (`with_installed_mw`), so a changed
+    monthly row of a configured series moves its month and every later one: the earliest such
+    period_start. NO_DAY when no changed row is a monthly row of a configured series (other rows are
+    never read). None, to rebuild everything, when a series got its first monthly rows: that can change
+    the series chosen (`capacity_series_choice`) for every day."""
+    configured = sorted({name for names in capacity_series.values() for name in names})
+    relevant = (F.col("time_step") == "monthly") & F.col("production_type").isin(configured)
+    changed = (
+        changed_df.filter(relevant)
+        .groupBy(*SERIES)
+        .agg(
+            F.min("period_start").alias("first_changed"),
+            F.count_distinct(F.when(F.col("_change_type") == "insert", F.col("period_start"))).alias("new"),
+        )
+    )
+    stored = installed_df.filter(relevant).groupBy(*SERIES).agg(F.count("*").alias("stored"))
+    rows = changed.join(stored, list(SERIES), "left").collect()
+    if not rows:
+        return NO_DAY
+    if any(row["new"] >= (row["stored"] or 0) for row in rows):
+        return None
+    return min(row["first_changed"] for row in rows)
 
 
 def with_installed_mw(

@@ -1,7 +1,8 @@
 """Recompute gold/underperformance_features for the local days whose 15-minute values (cdc/public_power)
 or prices (cdc/price) changed since this job last ran, plus the 28 following days whose lags and
 expected capacity factors they reach. A change of installed capacity (cdc/installed_power) reaches
-every later month, so it rebuilds the country, as does --full-refresh.
+every later month: the days from the first month it moves onward are recomputed (the whole country
+when a capacity series appears for the first time, or with --full-refresh).
 
     spark-submit jobs/transform/underperformance_features.py --country de [--full-refresh]
 
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from common.cli import run_cli
 from common.incremental import GoldJob, LocalDays, Source, refresh
 from common.runs import job_run
-from jobs.lib.underperformance_features import underperformance_features, window_reach
+from jobs.lib.underperformance_features import capacity_change_start, underperformance_features, window_reach
 from jobs.registry import job
 from schemas import CDC_INSTALLED_POWER, CDC_PRICE, CDC_PUBLIC_POWER, UNDERPERFORMANCE_FEATURES
 
@@ -38,7 +39,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                 Source(CDC_PUBLIC_POWER, "country", country, local_days, reach=reach),
                 # A price moves only the intervals it overlaps.
                 Source(CDC_PRICE, "bidding_zone", zone, local_days, reach=0),
-                Source(CDC_INSTALLED_POWER, "country", country, rebuild_on_change=True),
+                Source(
+                    CDC_INSTALLED_POWER,
+                    "country",
+                    country,
+                    rebuild_on_change=True,
+                    changed_from=lambda changed_df, installed_df: capacity_change_start(
+                        changed_df, installed_df, settings["capacity_series"]
+                    ),
+                ),
             ],
             transform=lambda power_df, price_df, installed_df: underperformance_features(
                 power_df,
