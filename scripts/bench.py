@@ -16,8 +16,8 @@ Per job it also times the quality gate, the run-log records and the gold offsets
 the issue asks to locate). Writes bench/results.json and BENCHMARKS.md (BENCH_OUT to put them
 elsewhere); the lakehouses stay in .bench/ for a look afterwards.
 
-    make bench            # ~25 minutes on 2 cores
-    make bench QUICK=1    # a smoke run, a few minutes
+    make bench            # ~30 minutes on 2 cores
+    make bench QUICK=1    # a smoke run, ~15 minutes
 """
 
 from __future__ import annotations
