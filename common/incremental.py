@@ -109,7 +109,8 @@ class Source:
     value_changes_only: bool = True
     # For a rebuild_on_change source: `changed_from(changed_df, scope_df)` (its changed rows, its whole
     # scope) names the first unit of the target the changes can move, every later unit moving too;
-    # NO_DAY when they move none; None when they may move any unit (the scope is rebuilt).
+    # NO_DAY when they move none (also when there is no changed row); None when they may move any unit
+    # (the scope is rebuilt).
     changed_from: Callable[[DataFrame, DataFrame], Any] | None = None
 
     def __post_init__(self) -> None:
@@ -235,11 +236,10 @@ def plan_refresh(run: JobRun, sources: Sequence[Source], full_refresh: bool) -> 
         try:
             if source.rebuild_on_change:
                 changed_df = changes(run, source, last + 1, versions[name])
-                if changed_df.limit(1).count() == 0:
-                    continue
                 if source.changed_from is None:
-                    full = True
+                    full = full or changed_df.limit(1).count() > 0
                     continue
+                # The feed is read once, by changed_from (no changed rows: NO_DAY).
                 start = source.changed_from(changed_df, source.in_scope(run.read(source.spec)))
                 if start is None:
                     full = True

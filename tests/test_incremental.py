@@ -128,6 +128,11 @@ def test_a_capacity_change_recomputes_from_the_first_month_it_moves_onward(spark
     revised = plan(sources=sources)
     assert (revised.full, revised.is_empty, revised.onward_from) == (False, False, aug)
     assert revised.onward == {"cdc/installed_power": aug}
+    # The same values fetched again: no changed row, nothing moves, the offsets move on.
+    installed(spark, lakehouse, [("Solar AC", "monthly", aug, 102.0, CONFIRMED),
+                                 ("Solar AC", "monthly", sep, 103.0, CONFIRMED)], RUN_2)  # fmt: skip
+    confirmed = plan(sources=sources)
+    assert confirmed.is_empty and confirmed.advanced and confirmed.onward == {}
     # A yearly row and an unconfigured series are never read: nothing moves, the offsets move on.
     installed(spark, lakehouse, [("Solar AC", "yearly", date(2026, 1, 1), 99.0, FETCH_2),
                                  ("Biomass", "monthly", aug, 9.0, FETCH_2)], RUN_2)  # fmt: skip

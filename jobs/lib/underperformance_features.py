@@ -100,8 +100,8 @@ def capacity_change_start(
     installed_mw is its month's latest capacity at or before it (`with_installed_mw`), so a changed
     monthly row of a configured series moves its month and every later one: the earliest such
     period_start. NO_DAY when no changed row is a monthly row of a configured series (other rows are
-    never read). None, to rebuild everything, when a series got its first monthly rows: that can change
-    the series chosen (`capacity_series_choice`) for every day."""
+    never read), or there is no changed row. None, to rebuild everything, when a series got its first
+    monthly rows: that can change the series chosen (`capacity_series_choice`) for every day."""
     configured = sorted({name for names in capacity_series.values() for name in names})
     relevant = (F.col("time_step") == "monthly") & F.col("production_type").isin(configured)
     changed = (
