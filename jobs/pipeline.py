@@ -3,7 +3,10 @@ with the arguments `python -m jobs.registry` prints for it, so the chain pays on
 package resolution and one set of imports instead of one per job.
 
     spark-submit --packages … jobs/pipeline.py --pipeline energy_charts --country de \\
-        --bidding-zone DE-LU --start=2026-10-01 --end=2026-10-31 [--full-refresh]
+        --bidding-zone DE-LU --start=2026-10-01 --end=2026-10-31 [--full-refresh] [--only JOB,JOB]
+
+`--only` runs just the named jobs of the pipeline, still in registry order (e.g.
+`--only staging.public_power,cdc.public_power`); a name that is not a job of the pipeline is an error.
 
 Each job stays separately submittable (jobs/<layer>/<name>.py) and the Databricks tasks run those;
 this file is the local and `make run` entry point. The first job that fails stops the chain with its
@@ -12,11 +15,13 @@ error (its run record says `failed`), as the separate-process loop did.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from collections.abc import Collection, Sequence
 
 from common.cli import run_cli
+from common.config import ConfigError
 from common.log import get_logger
 from jobs.registry import RunArgs, check_run, parse_run_args, pipeline
 
@@ -40,8 +45,19 @@ def run_pipeline(name: str, args: RunArgs, only: Collection[str] | None = None) 
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    ns = parse_run_args(argv, __doc__)
-    seconds = run_pipeline(ns.pipeline, ns)
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--only", help="job names, comma-separated")
+    known, rest = parser.parse_known_args(argv)
+    ns = parse_run_args(rest, __doc__)
+    only = None if known.only is None else known.only.split(",")
+    if only is not None:
+        names = [entry.name for entry in pipeline(ns.pipeline)]
+        unknown = sorted(set(only) - set(names))
+        if unknown:
+            raise ConfigError(
+                f"--only: {unknown} are not jobs of the {ns.pipeline} pipeline: use some of {names}"
+            )
+    seconds = run_pipeline(ns.pipeline, ns, only=only)
     log.info(
         "pipeline %s: %d jobs in %.1f s (%s)",
         ns.pipeline,

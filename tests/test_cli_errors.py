@@ -101,6 +101,15 @@ def test_unknown_country_or_zone(run_entry, command, expected):
     assert_one_line_error(run_entry(command), expected)
 
 
+def test_unknown_job_in_only_names_the_pipelines_jobs(run_entry):
+    done = run_entry(python_m("jobs.pipeline", *PIPELINE_ARGS, "--only", "cdc.public_power,cdc.nope"))
+    assert_one_line_error(
+        done,
+        "--only: ['cdc.nope'] are not jobs of the energy_charts pipeline",
+        "use some of ['staging.public_power'",
+    )
+
+
 def test_missing_variable_names_it(run_entry):
     no_account = run_entry(python_m("jobs.pipeline", *PIPELINE_ARGS), LAKEHOUSE_ENV="adls", LAKEHOUSE_ROOT="")
     no_key = run_entry(python_m("jobs.cdc.price", "--bidding-zone", "DE-LU", "--env", "adls"),

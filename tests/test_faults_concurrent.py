@@ -32,7 +32,6 @@ ZONES = {"de": "DE-LU", "fr": "FR"}
 COMPARED = (CDC_PUBLIC_POWER, DAILY_PRODUCTION_TREND)
 # Audit columns: when and by which run a row was fetched or computed, different in every run.
 AUDIT = ("fetched_at", "first_seen_at", "updated_at", "run_id", "computed_at")
-RETRY_WARNING = "conflicted with another run"
 
 
 @dataclass
@@ -55,7 +54,7 @@ class Outcome:
 
 def start_run(root: Path, country: str, base_url: str, log: Path) -> Run:
     command = [
-        sys.executable, "-m", "tests.pipeline_runner", "--only", ",".join(JOBS), "--env", "test",
+        sys.executable, "-m", "jobs.pipeline", "--only", ",".join(JOBS), "--env", "test",
         "--country", country, "--bidding-zone", ZONES[country], "--start", DAY, "--end", DAY,
     ]  # fmt: skip
     env = os.environ | {
