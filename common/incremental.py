@@ -186,12 +186,7 @@ def save_offsets(run: JobRun, sources: Sequence[Source], plan: RefreshPlan) -> N
         }
         for s in sources
     ]
-    keys = " OR ".join(
-        "(" + " AND ".join(f"{k} = {tables.sql_literal(row[k])}" for k in CDF_OFFSETS.keys) + ")"
-        for row in rows
-    )
-    offsets_df = tables.rows_to_df(run.spark, CDF_OFFSETS, rows)
-    tables.replace_where(run.spark, run.config, CDF_OFFSETS, offsets_df, keys, check=False)
+    tables.replace_rows(run.spark, run.config, CDF_OFFSETS, rows)
 
 
 def changes(run: JobRun, source: Source, from_version: int, to_version: int) -> DataFrame:

@@ -329,12 +329,9 @@ def write_outcome(
     """Append the results to quality/results, the batch's profile to quality/batches and the
     quarantined rows, if any, to the table's quarantine (one commit each). All are logs keyed by run:
     call once per table and run, before `raise_on_errors`, so a failing run leaves its evidence.
-    `txn` makes the appends idempotent (see `tables.append`), for batches that may be replayed."""
-    results_df = tables.rows_to_df(spark, QUALITY_RESULTS, outcome.results)
-    tables.append(spark, config, QUALITY_RESULTS, results_df, txn)
-    tables.append(
-        spark, config, QUALITY_BATCHES, tables.rows_to_df(spark, QUALITY_BATCHES, [outcome.batch]), txn
-    )
+    `txn` makes the appends idempotent (see `tables.append_rows`), for batches that may be replayed."""
+    tables.append_rows(spark, config, QUALITY_RESULTS, outcome.results, txn)
+    tables.append_rows(spark, config, QUALITY_BATCHES, [outcome.batch], txn)
     if outcome.quarantined_rows:
         tables.append(spark, config, quarantine_spec(spec), outcome.quarantined_df, txn)
 

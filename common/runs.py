@@ -117,13 +117,10 @@ def _write_record(run: JobRun, status: str, error: str | None = None) -> None:
         "error": error,
     }
     try:
-        df = tables.rows_to_df(run.spark, JOB_RUNS, [row])
         if status == "running":
-            tables.append(run.spark, run.config, JOB_RUNS, df)
+            tables.append_rows(run.spark, run.config, JOB_RUNS, [row])
         else:
-            # Replaces the run's 'running' row in one commit, cheaper than a MERGE on this small table.
-            predicate = f"run_id = {tables.sql_literal(run.run_id)} AND job = {tables.sql_literal(run.job)}"
-            tables.replace_where(run.spark, run.config, JOB_RUNS, df, predicate, check=False)
+            tables.replace_rows(run.spark, run.config, JOB_RUNS, [row])  # the run's 'running' row
     except Exception:
         # The run's own outcome matters more than its log entry: never mask the job's error.
         if status != "failed":

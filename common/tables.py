@@ -28,10 +28,18 @@ from delta.tables import DeltaTable
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import DateType, TimestampType
+from pyspark.sql.types import (
+    BooleanType,
+    DateType,
+    DoubleType,
+    IntegerType,
+    LongType,
+    StringType,
+    TimestampType,
+)
 
 from common.columns import conform
-from common.config import Config
+from common.config import Config, ConfigError
 from common.log import get_logger
 from schemas.spec import TableSpec
 
@@ -42,6 +50,10 @@ T = TypeVar("T")
 
 class CreationRace(Exception):
     """Another run is creating the same table: its `_delta_log` exists but holds no commit yet."""
+
+
+class SmallWriteConflict(Exception):
+    """A delta-rs commit of a small write (`append_rows`, `replace_rows`) lost to other writers' commits."""
 
 
 # How `createIfNotExists` fails, besides a ProtocolChangedException, while another process creates the
@@ -62,6 +74,7 @@ CONFLICTS = (
     MetadataChangedException,
     ProtocolChangedException,
     CreationRace,
+    SmallWriteConflict,
 )
 
 
@@ -112,9 +125,14 @@ def table_path(root: str, layer: str, table: str) -> str:
     return f"{root.rstrip('/')}/{layer}/{table}"
 
 
+def is_uri(root: str) -> bool:
+    """A root with a scheme (abfss://…, dbfs:/…), not a local path."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", root) is not None
+
+
 def storage_root(root: str) -> str:
     """A URI root as it is; a local root made absolute (Delta's path-based builder rejects './…')."""
-    return root if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", root) else os.path.abspath(root)
+    return root if is_uri(root) else os.path.abspath(root)
 
 
 def spec_path(config: Config, spec: TableSpec) -> str:
@@ -321,6 +339,124 @@ def rows_to_df(spark: SparkSession, spec: TableSpec, rows: Iterable[Mapping[str,
     """A DataFrame with the spec's schema from Python rows (dicts by column name)."""
     names = spec.column_names
     return spark.createDataFrame([tuple(row.get(n) for n in names) for row in rows], schema=spec.schema)
+
+
+# The small writes of the jobs' shared steps (run records, quality evidence, change-feed offsets): a few
+# rows built in Python, several commits per job. Through Spark each costs a Spark job and, for a
+# replacement, a reconstruction of the table's file list (about 1 s and 2 s on two cores, the largest
+# part of a job's fixed cost); delta-rs commits the same rows in a few milliseconds. It is used where it
+# reaches the lakehouse on its own: a local root. On a URI root (ADLS, Databricks) the session's
+# storage access is the one that is configured, and Spark writes them.
+SMALL_WRITERS = ("auto", "spark")
+
+
+def small_writer(config: Config) -> str:
+    """Who commits the small writes: 'delta-rs' or 'spark'. `delta.small_writes` is auto (delta-rs for
+    a local lakehouse root, Spark for a URI root) or spark."""
+    setting = str(config.get("delta.small_writes", "auto"))
+    if setting not in SMALL_WRITERS:
+        raise ConfigError(
+            f"config '{config.env}': delta.small_writes is {setting!r}; expected one of {list(SMALL_WRITERS)}"
+        )
+    return "delta-rs" if setting == "auto" and not is_uri(config.lakehouse_root) else "spark"
+
+
+def append_rows(
+    spark: SparkSession,
+    config: Config,
+    spec: TableSpec,
+    rows: Sequence[Mapping[str, Any]],
+    txn: tuple[str, int] | None = None,
+) -> None:
+    """`append` for a few rows built in Python: one commit, idempotent with `txn` as there."""
+    if small_writer(config) == "spark":
+        append(spark, config, spec, rows_to_df(spark, spec, rows), txn)
+        return
+    retry_conflicts(config, spec.full_name, lambda: _delta_rs_write(spark, config, spec, rows, None, txn))
+
+
+def replace_rows(
+    spark: SparkSession, config: Config, spec: TableSpec, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """The rows in place of the table's rows with the same keys (inserted where there are none), in
+    one commit: a run record completing its 'running' row, a change-feed offset moving on. Keys are
+    strings or numbers."""
+    if not rows:
+        return
+    if small_writer(config) == "spark":
+        predicate = _keys_predicate(spec, rows, sql_literal)
+        replace_where(spark, config, spec, rows_to_df(spark, spec, rows), predicate, check=False)
+        return
+    predicate = _keys_predicate(spec, rows, _datafusion_literal)
+    retry_conflicts(
+        config, spec.full_name, lambda: _delta_rs_write(spark, config, spec, rows, predicate, None)
+    )
+
+
+def _keys_predicate(spec: TableSpec, rows: Sequence[Mapping[str, Any]], literal: Callable[[Any], str]) -> str:
+    return " OR ".join(
+        "(" + " AND ".join(f"{k} = {literal(row[k])}" for k in spec.keys) + ")" for row in rows
+    )
+
+
+def _datafusion_literal(value: Any) -> str:
+    """A literal in delta-rs's SQL (DataFusion): quotes doubled, not backslash-escaped."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    if not isinstance(value, str):
+        raise TypeError(f"a key of a small write is a string or a number, not {value!r}")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _delta_rs_write(
+    spark: SparkSession,
+    config: Config,
+    spec: TableSpec,
+    rows: Sequence[Mapping[str, Any]],
+    predicate: str | None,
+    txn: tuple[str, int] | None,
+) -> None:
+    """One delta-rs commit of `rows`: appended, or replacing the rows matching `predicate`. A missing
+    table is created by Spark first, from its spec (comments, properties), as every table is."""
+    import deltalake
+    from deltalake.exceptions import CommitFailedError, TableNotFoundError
+
+    path = spec_path(config, spec)
+    try:
+        table = deltalake.DeltaTable(path)
+    except TableNotFoundError:
+        ensure_table(spark, config, spec)
+        table = deltalake.DeltaTable(path)
+    if txn is not None and (table.transaction_version(txn[0]) or -1) >= txn[1]:
+        return  # this batch was written before its replay, as Delta's txnAppId/txnVersion skip it
+    transactions = None if txn is None else [deltalake.Transaction(app_id=txn[0], version=txn[1])]
+    try:
+        deltalake.write_deltalake(
+            table,
+            _arrow_table(spec, rows),
+            mode="append" if predicate is None else "overwrite",
+            predicate=predicate,
+            commit_properties=deltalake.CommitProperties(app_transactions=transactions),
+        )
+    except CommitFailedError as exc:  # delta-rs retried, checking conflicts as Delta does, and gave up
+        raise SmallWriteConflict(f"{spec.full_name}: {exc}") from exc
+
+
+def _arrow_table(spec: TableSpec, rows: Sequence[Mapping[str, Any]]) -> Any:
+    """The rows as an Arrow table of the spec's schema; a naive timestamp is UTC (the session's zone)."""
+    import pyarrow as pa
+
+    types = {
+        StringType: pa.string(),
+        LongType: pa.int64(),
+        IntegerType: pa.int32(),
+        DoubleType: pa.float64(),
+        BooleanType: pa.bool_(),
+        DateType: pa.date32(),
+        TimestampType: pa.timestamp("us", tz="UTC"),
+    }
+    schema = pa.schema([pa.field(f.name, types[type(f.dataType)], f.nullable) for f in spec.schema])
+    return pa.Table.from_pylist([{n: row.get(n) for n in spec.column_names} for row in rows], schema)
 
 
 def merge_snapshot(
