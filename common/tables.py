@@ -41,6 +41,7 @@ from pyspark.sql.types import (
 from common.columns import conform
 from common.config import Config, ConfigError
 from common.log import get_logger
+from common.spark import is_databricks
 from schemas.spec import TableSpec
 
 log = get_logger("tables")
@@ -352,13 +353,14 @@ SMALL_WRITERS = ("auto", "spark")
 
 def small_writer(config: Config) -> str:
     """Who commits the small writes: 'delta-rs' or 'spark'. `delta.small_writes` is auto (delta-rs for
-    a local lakehouse root, Spark for a URI root) or spark."""
+    a local lakehouse root, Spark for a URI root and on Databricks) or spark."""
     setting = str(config.get("delta.small_writes", "auto"))
     if setting not in SMALL_WRITERS:
         raise ConfigError(
             f"config '{config.env}': delta.small_writes is {setting!r}; expected one of {list(SMALL_WRITERS)}"
         )
-    return "delta-rs" if setting == "auto" and not is_uri(config.lakehouse_root) else "spark"
+    local = not is_uri(config.lakehouse_root) and not is_databricks()  # /Volumes/… is a Databricks path
+    return "delta-rs" if setting == "auto" and local else "spark"
 
 
 def append_rows(

@@ -47,8 +47,11 @@ def committers(config) -> list[str]:
     return made_by[1:]
 
 
-def test_auto_means_delta_rs_on_a_local_root_and_spark_on_a_uri_root(lakehouse):
+def test_auto_means_delta_rs_on_a_local_root_and_spark_on_a_uri_root_or_databricks(lakehouse, monkeypatch):
     assert tables.small_writer(lakehouse) == "delta-rs"
+    with monkeypatch.context() as databricks:  # a /Volumes/… root looks local there
+        databricks.setenv("DATABRICKS_RUNTIME_VERSION", "17.3")
+        assert tables.small_writer(lakehouse) == "spark"
     assert tables.small_writer(with_writer(lakehouse, "spark")) == "spark"
     on_adls = deep_merge(lakehouse.settings, {"lakehouse_root": "abfss://lake@acct.dfs.core.windows.net/x"})
     assert tables.small_writer(replace(lakehouse, settings=on_adls)) == "spark"
