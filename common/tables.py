@@ -346,7 +346,7 @@ def rows_to_df(spark: SparkSession, spec: TableSpec, rows: Iterable[Mapping[str,
 # rows built in Python, several commits per job. Through Spark each costs a Spark job and, for a
 # replacement, a reconstruction of the table's file list (about 1 s and 2 s on two cores, the largest
 # part of a job's fixed cost); delta-rs commits the same rows in a few milliseconds. It is used where it
-# reaches the lakehouse on its own: a local root. On a URI root (ADLS, Databricks) the session's
+# reaches the lakehouse on its own: a local root. On a URI root (ADLS) and on Databricks the session's
 # storage access is the one that is configured, and Spark writes them.
 SMALL_WRITERS = ("auto", "spark")
 
@@ -429,7 +429,8 @@ def _delta_rs_write(
     except TableNotFoundError:
         ensure_table(spark, config, spec)
         table = deltalake.DeltaTable(path)
-    if txn is not None and (table.transaction_version(txn[0]) or -1) >= txn[1]:
+    written = None if txn is None else table.transaction_version(txn[0])  # None: never written
+    if written is not None and written >= txn[1]:
         return  # this batch was written before its replay, as Delta's txnAppId/txnVersion skip it
     transactions = None if txn is None else [deltalake.Transaction(app_id=txn[0], version=txn[1])]
     try:

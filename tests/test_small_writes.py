@@ -92,7 +92,26 @@ def test_an_append_with_a_transaction_is_written_once(spark, lakehouse, writer):
     tables.append_rows(spark, config, JOB_RUNS, [record("b", "running")], txn=("batch-app", 2))  # older
     tables.append_rows(spark, config, JOB_RUNS, [record("c", "running")], txn=("batch-app", 4))
     tables.append_rows(spark, config, JOB_RUNS, [record("d", "running")], txn=("other-app", 0))
+    tables.append_rows(spark, config, JOB_RUNS, [record("d", "running")], txn=("other-app", 0))  # batch 0
     assert [r[0] for r in stored(spark, config)] == ["a", "c", "d"]
+
+
+def test_a_delta_rs_commit_that_loses_a_race_is_retried_under_retry_conflicts(spark, lakehouse, monkeypatch):
+    import deltalake
+    from deltalake.exceptions import CommitFailedError
+
+    write, failures = deltalake.write_deltalake, []
+
+    def lose_once(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise CommitFailedError("Transaction failed: version already exists")
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(deltalake, "write_deltalake", lose_once)
+    tables.append_rows(spark, lakehouse, JOB_RUNS, [record("a", "running")])
+    assert failures == [1]
+    assert [r[0] for r in stored(spark, lakehouse)] == ["a"]
 
 
 def test_spark_and_delta_rs_read_each_others_commits_and_checkpoints(spark, lakehouse):
