@@ -164,13 +164,8 @@ class RefreshPlan:
 
 
 def read_offset(run: JobRun, source: Source) -> int | None:
-    rows = (
-        run.read(CDF_OFFSETS)
-        .filter((F.col("consumer") == run.job) & (F.col("source_table") == source.name))
-        .filter(F.col("scope") == source.offset_scope)
-        .select("version")
-        .collect()
-    )
+    where = {"consumer": run.job, "source_table": source.name, "scope": source.offset_scope}
+    rows = tables.read_rows(run.spark, run.config, CDF_OFFSETS, where)
     return rows[0]["version"] if rows else None
 
 

@@ -320,6 +320,9 @@ def merge_metrics(result: DataFrame) -> dict[str, int]:
 
 
 def current_version(spark: SparkSession, config: Config, spec: TableSpec) -> int:
+    """The table's latest commit version (the table is created from its spec if missing)."""
+    if small_writer(config) == "delta-rs":  # the log's last commit, read without a Spark job
+        return _delta_rs_table(spark, config, spec).version()
     return ensure_table(spark, config, spec).history(1).select("version").first()[0]
 
 
@@ -361,6 +364,20 @@ def small_writer(config: Config) -> str:
         )
     local = not is_uri(config.lakehouse_root) and not is_databricks()  # /Volumes/… is a Databricks path
     return "delta-rs" if setting == "auto" and local else "spark"
+
+
+def read_rows(
+    spark: SparkSession, config: Config, spec: TableSpec, where: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The rows of a small table (the run log, the change-feed offsets) whose columns equal `where`'s
+    values, as dicts; read by the small writes' writer (a Spark job costs more than the read)."""
+    if small_writer(config) == "spark":
+        df = read_table(spark, config, spec)
+        for name, value in where.items():
+            df = df.filter(F.col(name) == F.lit(value))
+        return [row.asDict() for row in df.collect()]
+    filters = [(name, "=", value) for name, value in where.items()] or None
+    return _delta_rs_table(spark, config, spec).to_pyarrow_table(filters=filters).to_pylist()
 
 
 def append_rows(
@@ -418,17 +435,11 @@ def _delta_rs_write(
     predicate: str | None,
     txn: tuple[str, int] | None,
 ) -> None:
-    """One delta-rs commit of `rows`: appended, or replacing the rows matching `predicate`. A missing
-    table is created by Spark first, from its spec (comments, properties), as every table is."""
+    """One delta-rs commit of `rows`: appended, or replacing the rows matching `predicate`."""
     import deltalake
-    from deltalake.exceptions import CommitFailedError, TableNotFoundError
+    from deltalake.exceptions import CommitFailedError
 
-    path = spec_path(config, spec)
-    try:
-        table = deltalake.DeltaTable(path)
-    except TableNotFoundError:
-        ensure_table(spark, config, spec)
-        table = deltalake.DeltaTable(path)
+    table = _delta_rs_table(spark, config, spec)
     written = None if txn is None else table.transaction_version(txn[0])  # None: never written
     if written is not None and written >= txn[1]:
         return  # this batch was written before its replay, as Delta's txnAppId/txnVersion skip it
@@ -443,6 +454,20 @@ def _delta_rs_write(
         )
     except CommitFailedError as exc:  # delta-rs retried, checking conflicts as Delta does, and gave up
         raise SmallWriteConflict(f"{spec.full_name}: {exc}") from exc
+
+
+def _delta_rs_table(spark: SparkSession, config: Config, spec: TableSpec) -> Any:
+    """The table opened by delta-rs; a missing table is created by Spark first, from its spec
+    (comments, properties), as every table is."""
+    import deltalake
+    from deltalake.exceptions import TableNotFoundError
+
+    path = spec_path(config, spec)
+    try:
+        return deltalake.DeltaTable(path)
+    except TableNotFoundError:
+        ensure_table(spark, config, spec)
+        return deltalake.DeltaTable(path)
 
 
 def _arrow_table(spec: TableSpec, rows: Sequence[Mapping[str, Any]]) -> Any:

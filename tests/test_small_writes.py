@@ -78,6 +78,20 @@ def test_rows_appended_then_replaced_by_key(spark, lakehouse, writer):
         (quoted, "succeeded", naive(STARTED), naive(FINISHED), 96),
     ]
     assert committers(config) == [writer] * 3
+
+
+@pytest.mark.parametrize("writer", ["delta-rs", "spark"])
+def test_small_reads_find_rows_by_column_values_and_the_latest_version(spark, lakehouse, writer):
+    config = lakehouse if writer == "delta-rs" else with_writer(lakehouse, "spark")
+    assert tables.read_rows(spark, config, JOB_RUNS, {"run_id": "a"}) == []  # created from its spec
+    created = tables.current_version(spark, config, JOB_RUNS)
+    tables.append_rows(spark, config, JOB_RUNS, [record("a", "running"), record("it's", "failed", FINISHED)])
+
+    found = tables.read_rows(spark, config, JOB_RUNS, {"run_id": "it's", "status": "failed"})
+    assert [(r["run_id"], r["job"], r["rows_in"]) for r in found] == [("it's", "cdc.price", None)]
+    assert tables.read_rows(spark, config, JOB_RUNS, {"run_id": "it's", "status": "running"}) == []
+    assert len(tables.read_rows(spark, config, JOB_RUNS, {})) == 2
+    assert tables.current_version(spark, config, JOB_RUNS) == created + 1
     # The table is the one its spec declares, whoever wrote first: Spark created it with its comments.
     fields = {f.name: f for f in tables.read_table(spark, config, JOB_RUNS).schema.fields}
     assert fields["finished_at"].metadata["comment"] == "UTC end; null while running or if killed"
