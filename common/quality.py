@@ -49,7 +49,7 @@ from pyspark.sql import functions as F
 
 from common import tables
 from common.config import Config, ConfigError, conf_dir, read_yaml
-from common.validate import ValidationError, check_keys_not_null, check_schema
+from common.validate import ValidationError, check_keys_not_null, check_schema, null_key_counts
 from schemas.quality import QUALITY_BATCHES, QUALITY_RESULTS, quarantine_spec
 from schemas.spec import TableSpec
 
@@ -241,6 +241,7 @@ class QualityOutcome:
     results: list[dict[str, Any]]  # rows for quality/results, in suite order
     batch: dict[str, Any]  # the row for quality/batches
     errors: list[str] = field(default_factory=list)  # why the run must fail; empty if it may go on
+    passed_null_keys: dict[str, int] = field(default_factory=dict)  # key column -> nulls in passed_df
 
     @property
     def quarantined_rows(self) -> int:
@@ -303,20 +304,26 @@ def check(
         if suite.completeness
         else F.lit(None)
     )
+    # One pass: the batch's profile and the null keys among the rows that flow on (checked by `gate`).
+    null_keys = null_key_counts(spec, passing)
     profile = flagged_df.agg(
         F.count(F.lit(1)).alias("rows"),
         F.count(F.when(F.col(_REASON) != "", 1)).alias("quarantined_rows"),
         completeness.cast("double").alias("completeness"),
+        *[column.alias(f"_null_{key}") for column, key in zip(null_keys, spec.keys, strict=True)],
     ).first()
     batch = {
         "run_id": run_id,
         "job": job,
         "table": spec.full_name,
-        **profile.asDict(),
+        **{name: profile[name] for name in ("rows", "quarantined_rows", "completeness")},
         "passed": not errors,
         "evaluated_at": now,
     }
-    return QualityOutcome(spec.full_name, suite, passed_df, quarantined_df, results, batch, errors)
+    passed_null_keys = {key: int(profile[f"_null_{key}"]) for key in spec.keys}
+    return QualityOutcome(
+        spec.full_name, suite, passed_df, quarantined_df, results, batch, errors, passed_null_keys
+    )
 
 
 def write_outcome(
@@ -350,7 +357,7 @@ def gate(run: JobRun, df: DataFrame, spec: TableSpec, txn: tuple[str, int] | Non
     run.metrics.setdefault("quarantined_rows", {})[spec.full_name] = outcome.quarantined_rows
     outcome.raise_on_errors()
     passed_df = outcome.passed_df.cache() if outcome.quarantined_rows else batch_df
-    check_keys_not_null(passed_df, spec)
+    check_keys_not_null(passed_df, spec, outcome.passed_null_keys)
     return passed_df
 
 

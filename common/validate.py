@@ -4,7 +4,9 @@ around the table's quality suite, which holds every other check (unique keys amo
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from collections.abc import Mapping
+
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from schemas.spec import TableSpec
@@ -30,9 +32,18 @@ def check_schema(df: DataFrame, spec: TableSpec) -> None:
         raise ValidationError(f"{spec.full_name}: schema mismatch: {'; '.join(problems)}")
 
 
-def check_keys_not_null(df: DataFrame, spec: TableSpec) -> None:
-    # One pass counts the nulls of every key column; samples are read only when something is wrong.
-    counts = df.agg(*[F.count(F.when(F.col(k).isNull(), 1)).alias(k) for k in spec.keys]).first()
+def null_key_counts(spec: TableSpec, rows: Column | None = None) -> list[Column]:
+    """Aggregates counting the nulls of each key column (among `rows`, a condition, if given), named
+    by the key: for one pass that also computes other figures (`common.quality.check`)."""
+    counted = [F.col(k).isNull() if rows is None else rows & F.col(k).isNull() for k in spec.keys]
+    return [F.count(F.when(null, 1)).alias(k) for k, null in zip(spec.keys, counted, strict=True)]
+
+
+def check_keys_not_null(df: DataFrame, spec: TableSpec, counts: Mapping[str, int] | None = None) -> None:
+    """Raise if a key column is null; `counts` (key -> nulls, from `null_key_counts`) if already known.
+    One pass counts the nulls of every key column; samples are read only when something is wrong."""
+    if counts is None:
+        counts = df.agg(*null_key_counts(spec)).first().asDict()
     for key in spec.keys:
         if counts[key]:
             sample = df.filter(F.col(key).isNull()).limit(SAMPLE_SIZE).collect()

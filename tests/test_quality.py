@@ -419,6 +419,31 @@ def test_gate_refuses_a_wrong_schema_before_the_suite_and_fails_after_writing_th
     assert [r.expectation for r in failed] == ["key_unique_within_fetch"]
 
 
+def test_gate_refuses_a_null_key_a_suite_forgot_among_the_rows_that_flow_on(spark, lakehouse, monkeypatch):
+    # This suite checks no key; the gate still refuses a null key that would flow on, counted in the
+    # profile's pass, and names it. A null key on a quarantined row does not flow on: no error.
+    in_range = {"type": "expect_column_values_to_be_between", "severity": "error", "level": "row"}
+    in_range["kwargs"] = {"column": "value_mw", "min_value": 0}
+    suite = parse_suite(
+        {"table": "staging/public_power", "expectations": [{"name": "non_negative", **in_range}]},
+        STAGING_PUBLIC_POWER,
+    )
+    monkeypatch.setattr("common.quality.load_suite", lambda config, spec: suite)
+    run = job_run_for(spark, lakehouse)
+    held_back = power(None, "Solar", ts(0, 15), -1.0)
+    passed_df = gate(run, frame(spark, STAGING_PUBLIC_POWER, [power("de", "Solar", ts(0), 1.0), held_back]),
+                     STAGING_PUBLIC_POWER)  # fmt: skip
+    assert [r.country for r in passed_df.collect()] == ["de"]
+
+    flowing = [power("de", "Solar", ts(0), 1.0), power(None, "Solar", ts(0, 15), 2.0)]
+    with pytest.raises(
+        ValidationError,
+        match=r"staging/public_power: key column 'country' is null in 1 row\(s\), e\.g\. "
+        r"\(country=None, production_type=Solar, ts_utc=2026-10-25 00:15:00",
+    ):
+        gate(run, frame(spark, STAGING_PUBLIC_POWER, flowing), STAGING_PUBLIC_POWER)
+
+
 # --- checks GX cannot evaluate ------------------------------------------------------------------
 
 
