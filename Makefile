@@ -16,7 +16,9 @@ END ?=
 FULL_REFRESH ?=
 PYTEST_ARGS ?=
 
+# A local[*] session listens on loopback only (its UI binds to SPARK_LOCAL_IP, else to every interface).
 SPARK_SUBMIT = PYSPARK_PYTHON=$(abspath $(PY)) PYSPARK_DRIVER_PYTHON=$(abspath $(PY)) LAKEHOUSE_ENV=$(ENV) \
+	SPARK_LOCAL_IP=$${SPARK_LOCAL_IP:-127.0.0.1} \
 	$(VENV)/bin/spark-submit \
 	--packages "$$(LAKEHOUSE_ENV=$(ENV) $(PY) -c 'from common.spark import launch_packages; print(",".join(launch_packages()))')" \
 	--driver-memory 2g --conf spark.log.level=WARN

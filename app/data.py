@@ -5,8 +5,6 @@ schemas/; a table that has not been written yet raises `TableNotLoaded`, which p
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +13,7 @@ import pandas as pd
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
+from common.azure import delta_rs_storage_options
 from common.config import Config
 from common.tables import storage_root, table_path
 from schemas import ALL_TABLES, TableSpec
@@ -33,23 +32,6 @@ class TableNotLoaded(LookupError):
         self.full_name, self.path = full_name, path
 
 
-def azure_storage_options(root: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """delta-rs options for an abfss:// root from the same environment variables the Spark jobs use
-    (service principal or account key); empty for other roots, where no credentials are needed."""
-    match = re.match(r"^abfss://[^@]+@([^.]+)\.dfs\.core\.windows\.net", root)
-    if not match:
-        return {}
-    options = {"account_name": match.group(1)}
-    names = {
-        "client_id": "AZURE_CLIENT_ID",
-        "tenant_id": "AZURE_TENANT_ID",
-        "client_secret": "AZURE_CLIENT_SECRET",
-        "account_key": "AZURE_STORAGE_KEY",
-    }
-    options.update({key: environ[var] for key, var in names.items() if environ.get(var)})
-    return options
-
-
 @dataclass(frozen=True)
 class Lakehouse:
     """The tables under one lakehouse root, read with delta-rs."""
@@ -60,7 +42,7 @@ class Lakehouse:
     @classmethod
     def from_config(cls, config: Config) -> Lakehouse:
         root = storage_root(config.lakehouse_root)
-        return cls(root, azure_storage_options(root, os.environ))
+        return cls(root, delta_rs_storage_options(config))
 
     def path(self, full_name: str) -> str:
         """`{root}/{layer}/{table}` of a table named `layer/table` (declared in schemas/ or, for a

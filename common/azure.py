@@ -231,6 +231,15 @@ def fsspec_storage_options(config: Config, environ: Mapping[str, str] | None = N
     return {"account_name": location.account, "account_key": values["AZURE_STORAGE_KEY"]}
 
 
+def delta_rs_storage_options(config: Config, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """delta-rs (object_store) storage options for the lakehouse root: adlfs's keys are object_store's
+    Azure keys too (account_name, account_key, tenant_id, client_id, client_secret); with the cluster's
+    identity only the account is named. Secret values are plain strings here: never log them."""
+    options = fsspec_storage_options(config, environ)
+    options.pop("anon", None)
+    return options
+
+
 def _auth_mode(config: Config, environ: Mapping[str, str], location: AdlsLocation) -> str:
     mode = str(config.get("adls.auth") or AUTO)
     if mode not in AUTH_MODES:

@@ -14,6 +14,7 @@ from common.config import Config, load_config
 from common.log import get_logger
 
 SCALA_VERSION = "2.13"
+LOOPBACK = "127.0.0.1"
 
 DELTA_CONF = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
@@ -60,7 +61,12 @@ def build_spark(app_name: str, config: Config) -> SparkSession:
     storage = azure.storage_settings(config)
     builder = SparkSession.builder.appName(app_name)
     if not jvm_already_launched():
-        builder = builder.master(str(config.get("spark.master", "local[2]")))
+        master = str(config.get("spark.master", "local[2]"))
+        builder = builder.master(master)
+        if master.startswith("local"):
+            # The JVM started here binds its UI to SPARK_LOCAL_IP (0.0.0.0 without it) and its driver to
+            # the host name's address: nothing of a local session listens beyond loopback.
+            os.environ.setdefault("SPARK_LOCAL_IP", LOOPBACK)
     for key, value in {**DELTA_CONF, **(config.get("spark.conf") or {}), **storage.spark_conf()}.items():
         builder = builder.config(key, str(value))
     if not jvm_already_launched():

@@ -264,3 +264,16 @@ def test_fsspec_options_for_the_collector_use_the_same_credentials():
     assert fsspec_storage_options(adls_config(root="./lakehouse"), environ={}) == {}
     with pytest.raises(MissingCredentialError, match="AZURE_CLIENT_SECRET"):
         fsspec_storage_options(adls_config("service_principal"), environ={"AZURE_CLIENT_ID": "x"})
+
+
+def test_delta_rs_options_for_the_app_are_the_same_credentials_without_adlfs_keys():
+    from common.azure import delta_rs_storage_options
+
+    assert delta_rs_storage_options(adls_config(), environ={"AZURE_STORAGE_KEY": FAKE_KEY}) == {
+        "account_name": ACCOUNT,
+        "account_key": FAKE_KEY,
+    }
+    assert delta_rs_storage_options(adls_config("cluster"), environ={}) == {"account_name": ACCOUNT}
+    assert delta_rs_storage_options(adls_config(root="./lakehouse"), environ={}) == {}
+    with pytest.raises(MissingCredentialError, match="AZURE_CLIENT_SECRET"):
+        delta_rs_storage_options(adls_config("service_principal"), environ={"AZURE_CLIENT_ID": "x"})
