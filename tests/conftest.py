@@ -20,15 +20,6 @@ from common.spark import build_spark  # noqa: E402
 
 pytest_plugins = ["tests.sim_fixtures", "tests.mqtt_fixtures", "tests.analyst_fixtures"]
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Files with slow tests first, each file's tests in their order: `make test` hands whole files to
-    its two workers in collection order, so a long file collected last would leave one worker idle
-    while the other finishes it (longest work first balances the two)."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)  # a stable sort
-
-
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

@@ -27,8 +27,6 @@ from schemas.__main__ import lineage, properties_markdown
 from tests.analyst_fixtures import PLOTLY_CHARTS_JS, REPO, artifact_dir, console_errors, full_page_screenshot
 from tests.iot_app_fixtures import DAYS, build_iot_lakehouse
 
-pytestmark = pytest.mark.slow
-
 VIEWS = REPO / "app" / "views"
 # Page (file in app/views, also its URL path) -> charts it draws on the market lakehouse, or the table
 # whose "not loaded yet" panel it shows there.

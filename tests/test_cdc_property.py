@@ -20,8 +20,6 @@ from common.columns import with_ts_month
 from common.config import load_config
 from schemas import CDC_PUBLIC_POWER, STAGING_PUBLIC_POWER
 
-pytestmark = pytest.mark.slow
-
 # Two series × two instants, the second in another month (another partition of the cdc table).
 KEYS = [
     (series, ts)

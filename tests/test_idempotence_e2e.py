@@ -27,7 +27,7 @@ from schemas import (
     UNDERPERFORMANCE_FEATURES,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = pytest.mark.e2e
 
 JOBS = pipeline("energy_charts")
 DAY = "2026-10-25"  # one local day, 25 hours long

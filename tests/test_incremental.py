@@ -28,8 +28,6 @@ from schemas import (
 )
 from tests.test_cdc_merge import FETCH_1, FETCH_2, INSTALLED_STAGED, RUN_1, RUN_2, merge, merge_rows, utc
 
-pytestmark = pytest.mark.slow
-
 SOURCE = Source(CDC_PUBLIC_POWER, "country", "de", LocalDays("Europe/Berlin"))
 INSTALLED = Source(CDC_INSTALLED_POWER, "country", "de", rebuild_on_change=True)
 CONFIRMED = FETCH_1 + timedelta(hours=1)  # a later fetch of the same values

@@ -36,7 +36,7 @@ from schemas import (
 from simulator.iot import Faults, Message
 from simulator.iot_landing import land_simulated
 
-pytestmark = [pytest.mark.iot, pytest.mark.slow]
+pytestmark = pytest.mark.iot
 
 # The gold jobs of issue 11 join the pipeline in their own change; until then their tests cannot run.
 needs_gold_jobs = pytest.mark.skipif(

@@ -28,7 +28,7 @@ from schemas import (
     STAGING_IOT_TELEMETRY,
 )
 
-pytestmark = [pytest.mark.iot, pytest.mark.slow]
+pytestmark = pytest.mark.iot
 
 ENV = ["--env", "test"]
 T, M = "solar-a-tmod-1", "solar-a-tamb-1"  # conf/iot/sensors.yaml: site solar-a, every 60 s, degC

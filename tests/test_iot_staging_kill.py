@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from pyspark.sql import functions as F
 
 from common import tables
@@ -20,8 +19,6 @@ from common.config import conf_dir
 from jobs.staging import iot_telemetry as job
 from schemas import JOB_RUNS, QUARANTINE_STAGING_IOT_TELEMETRY, STAGING_IOT_TELEMETRY
 from tests.test_iot_staging_job import REPO, assert_every_line_once, line_keys, write_landing
-
-pytestmark = pytest.mark.slow
 
 
 def test_killed_mid_stream_and_rerun_stages_every_line_exactly_once(spark, lakehouse, tmp_path):

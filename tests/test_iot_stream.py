@@ -26,7 +26,7 @@ from simulator.iot import Publisher
 from simulator.mosquitto import REPO
 from tests.mqtt_fixtures import wait_until
 
-pytestmark = [pytest.mark.iot, pytest.mark.slow]
+pytestmark = pytest.mark.iot
 
 SENSOR, SITE = "solar-a-tmod-1", "solar-a"  # conf/iot/sensors.yaml: degC, -40 … 95
 FRESHNESS_BOUND_S = 60.0

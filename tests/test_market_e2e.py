@@ -20,7 +20,7 @@ from schemas import (
     UNDERPERFORMANCE_FEATURES,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = pytest.mark.e2e
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -16,7 +16,7 @@ from common import tables
 from jobs.transform import dim_sensor, dim_site, solar_site_daily
 from schemas import CDC_PRICE, SENSOR_READINGS_1MIN, SOLAR_SITE_DAILY
 
-pytestmark = [pytest.mark.iot, pytest.mark.slow]
+pytestmark = pytest.mark.iot
 
 H = 1 / 60
 REGISTRY = {
