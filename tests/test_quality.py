@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 from pyspark.sql import functions as F
 
-from common import tables
+from common import quality, tables
 from common.cli import JobArgs
 from common.quality import QualityError, SuiteError, check, gate, load_suite, parse_suite, write_outcome
 from common.runs import JobRun
@@ -144,6 +144,27 @@ def test_staging_public_power_quarantines_each_bad_row_with_every_reason(spark, 
     assert {(r.run_id, r.quarantined_at) for r in rows} == {(RUN_ID, NOW)}
     gas = next(r for r in rows if r.production_type == "Fossil gas")
     assert (gas.value_mw, gas.fetched_at, gas.ts_month) == (-20000.0, FETCHED, date(2026, 10, 1))
+
+
+def test_samples_are_asked_of_gx_only_for_the_expectations_that_found_rows(spark, lakehouse, monkeypatch):
+    validations = []  # (expectation names, samples) of each GX validation
+    validate = quality._validate
+
+    def counted(checked_df, table, expectations, samples):
+        validations.append(([e.name for e in expectations], samples))
+        return validate(checked_df, table, expectations, samples)
+
+    monkeypatch.setattr(quality, "_validate", counted)
+    names = [e.name for e in load_suite(lakehouse, STAGING_PUBLIC_POWER).expectations]
+    clean = frame(spark, STAGING_PUBLIC_POWER, [power("de", "Solar", ts(0), 0.0)])
+    run_check(clean, STAGING_PUBLIC_POWER, lakehouse)
+    assert validations == [(names, 0)]  # one validation, no samples: a second costs a Spark job each
+
+    validations.clear()
+    bad = [power("de", "Solar", ts(0), 0.0), power("de", "Load", ts(0), 200000.0)]
+    outcome = run_check(frame(spark, STAGING_PUBLIC_POWER, bad), STAGING_PUBLIC_POWER, lakehouse)
+    assert validations == [(names, 0), (["power_within_150_gw"], quality.SAMPLE_SIZE)]
+    assert json.loads(results_by_name(outcome)["power_within_150_gw"]["unexpected_sample"]) == [200000.0]
 
 
 def test_staging_public_power_duplicate_key_fails_the_run_naming_key_and_values(spark, lakehouse):
