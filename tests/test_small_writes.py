@@ -79,6 +79,11 @@ def test_rows_appended_then_replaced_by_key(spark, lakehouse, writer):
     ]
     assert committers(config) == [writer] * 3
 
+    # The table is the one its spec declares, whoever wrote first: Spark created it with its comments.
+    fields = {f.name: f for f in tables.read_table(spark, config, JOB_RUNS).schema.fields}
+    assert fields["finished_at"].metadata["comment"] == "UTC end; null while running or if killed"
+    assert not fields["run_id"].nullable
+
 
 @pytest.mark.parametrize("writer", ["delta-rs", "spark"])
 def test_small_reads_find_rows_by_column_values_and_the_latest_version(spark, lakehouse, writer):
@@ -92,10 +97,6 @@ def test_small_reads_find_rows_by_column_values_and_the_latest_version(spark, la
     assert tables.read_rows(spark, config, JOB_RUNS, {"run_id": "it's", "status": "running"}) == []
     assert len(tables.read_rows(spark, config, JOB_RUNS, {})) == 2
     assert tables.current_version(spark, config, JOB_RUNS) == created + 1
-    # The table is the one its spec declares, whoever wrote first: Spark created it with its comments.
-    fields = {f.name: f for f in tables.read_table(spark, config, JOB_RUNS).schema.fields}
-    assert fields["finished_at"].metadata["comment"] == "UTC end; null while running or if killed"
-    assert not fields["run_id"].nullable
 
 
 @pytest.mark.parametrize("writer", ["delta-rs", "spark"])
