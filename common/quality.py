@@ -305,12 +305,11 @@ def check(
         else F.lit(None)
     )
     # One pass: the batch's profile and the null keys among the rows that flow on (checked by `gate`).
-    null_keys = null_key_counts(spec, passing)
     profile = flagged_df.agg(
         F.count(F.lit(1)).alias("rows"),
         F.count(F.when(F.col(_REASON) != "", 1)).alias("quarantined_rows"),
         completeness.cast("double").alias("completeness"),
-        *[column.alias(f"_null_{key}") for column, key in zip(null_keys, spec.keys, strict=True)],
+        *null_key_counts(spec, passing, prefix="_null_"),
     ).first()
     batch = {
         "run_id": run_id,

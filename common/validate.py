@@ -32,11 +32,11 @@ def check_schema(df: DataFrame, spec: TableSpec) -> None:
         raise ValidationError(f"{spec.full_name}: schema mismatch: {'; '.join(problems)}")
 
 
-def null_key_counts(spec: TableSpec, rows: Column | None = None) -> list[Column]:
+def null_key_counts(spec: TableSpec, rows: Column | None = None, prefix: str = "") -> list[Column]:
     """Aggregates counting the nulls of each key column (among `rows`, a condition, if given), named
-    by the key: for one pass that also computes other figures (`common.quality.check`)."""
-    counted = [F.col(k).isNull() if rows is None else rows & F.col(k).isNull() for k in spec.keys]
-    return [F.count(F.when(null, 1)).alias(k) for k, null in zip(spec.keys, counted, strict=True)]
+    prefix + key: for one pass that also computes other figures (`common.quality.check`)."""
+    nulls = {k: F.col(k).isNull() if rows is None else rows & F.col(k).isNull() for k in spec.keys}
+    return [F.count(F.when(null, 1)).alias(prefix + k) for k, null in nulls.items()]
 
 
 def check_keys_not_null(df: DataFrame, spec: TableSpec, counts: Mapping[str, int] | None = None) -> None:
