@@ -1,6 +1,7 @@
 """Data-quality suites and their runner: one declarative suite per table in
 `conf/suites/<layer>/<table>.yaml`, evaluated by Great Expectations on the job's own SparkSession,
-with rows failing an error-level row expectation split off into quarantine in Spark.
+with rows failing an error-level row expectation split off into quarantine in Spark. A row expectation
+the split's predicate finds no row for is recorded as passed without asking GX (see `check`).
 
 A suite file::
 
@@ -44,8 +45,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import (
+    DateType,
+    NumericType,
+    StringType,
+    StructType,
+    TimestampNTZType,
+    TimestampType,
+)
 
 from common import tables
 from common.config import Config, ConfigError, conf_dir, read_yaml
@@ -264,27 +273,50 @@ def check(
 ) -> QualityOutcome:
     """Evaluate the table's suite (default: `load_suite`) on a batch and split it.
 
-    GX runs now, once, on the DataFrame's session; cache the batch first, as GX computes its metrics
-    in several Spark jobs. The split is only defined here: `passed_df` and `quarantined_df` are filters
-    on a reason column derived from the suite, evaluated when the caller writes them."""
+    One Spark pass profiles the batch and counts, with the predicates that decide the quarantine, the rows
+    each row expectation finds. Great Expectations then evaluates, on the DataFrame's session, every table
+    expectation and every row expectation that found rows (its counts, samples and verdict are the
+    record, and must equal the predicate's count); a row expectation that found none is recorded as
+    passed over the rows it checked, without asking GX again what the pass already counted. GX computes
+    its metrics in several Spark jobs: cache the batch first. The split is only defined here:
+    `passed_df` and `quarantined_df` are filters on a reason column derived from the suite, evaluated
+    when the caller writes them."""
     suite = suite or load_suite(config, spec)
     checked_df = df.withColumns({name: F.expr(sql) for name, sql in suite.derive}) if suite.derive else df
-    validation = _validate(checked_df, suite.table, suite.expectations, samples=0)
+    counted = [e for e in suite.expectations if e.level == "row" and _countable(e, checked_df.schema)]
+    # Each predicate is built once (a Column costs the JVM a call per node) and used by every pass.
+    predicates = {e.name: e.failing_rows() for e in suite.expectations if e.level == "row"}
+    reason = _reason([e for e in counted if e.quarantines], predicates)
+    profile = _profile(checked_df, spec, suite, reason, [(e, predicates[e.name]) for e in counted])
+    found = {e.name: int(profile[f"_found_{i}"]) for i, e in enumerate(counted)}
+    checked = {e.name: int(profile[f"_checked_{i}"]) for i, e in enumerate(counted)}
+    asked = [e for e in suite.expectations if e.name not in found]
+    validation = _validate(checked_df, suite.table, asked, samples=0) if asked else {}
     # Samples cost GX a Spark job per expectation: they are asked for only where rows failed.
-    failed = [e for e in suite.expectations if _has_unexpected(e, validation[e.name])]
+    failed = [e for e in counted if found[e.name]]
+    failed += [e for e in asked if _has_unexpected(e, validation[e.name])]
     if failed:
         validation.update(_validate(checked_df, suite.table, failed, samples=SAMPLE_SIZE))
     results, errors = [], []
     for expectation in suite.expectations:
-        result, error = _result(checked_df, expectation, validation[expectation.name])
+        if expectation.name in validation:
+            result, error = _result(checked_df, expectation, validation[expectation.name])
+            error = error or _disagreement(expectation, result, found.get(expectation.name))
+        else:
+            result, error = _row(expectation, True, checked[expectation.name], 0, []), None
         results.append({"run_id": run_id, "job": job, "table": spec.full_name, **result, "evaluated_at": now})
         if error:
             errors.append(error)
     # A check GX could not evaluate cannot be evaluated in the split either; it fails the run instead.
-    evaluated = [
-        e for e, r in zip(suite.expectations, results, strict=True) if r["unexpected_count"] is not None
+    quarantining = [
+        e
+        for e, r in zip(suite.expectations, results, strict=True)
+        if e.quarantines and r["unexpected_count"] is not None
     ]
-    flagged_df = checked_df.withColumn(_REASON, _reason(evaluated))
+    if quarantining != [e for e in counted if e.quarantines]:
+        reason = _reason(quarantining, predicates)
+        profile = _profile(checked_df, spec, suite, reason, [])
+    flagged_df = checked_df.withColumn(_REASON, reason)
     passed_df = flagged_df.filter(F.col(_REASON) == "").select(*df.columns)
     # The quarantine's own extra columns (e.g. the raw input line) are unknown to the suite: null.
     extra = [f.name for f in spec.quarantine_columns if f.name not in df.columns]
@@ -297,20 +329,6 @@ def check(
         .withColumn("quarantined_at", F.lit(now).cast("timestamp")),
         quarantine_spec(spec),
     )
-    # Completeness of what flows on: quarantined rows are counted once, as quarantined.
-    passing = F.col(_REASON) == ""
-    completeness = (
-        F.avg(F.when(passing, F.expr(suite.completeness).cast("double")))
-        if suite.completeness
-        else F.lit(None)
-    )
-    # One pass: the batch's profile and the null keys among the rows that flow on (checked by `gate`).
-    profile = flagged_df.agg(
-        F.count(F.lit(1)).alias("rows"),
-        F.count(F.when(F.col(_REASON) != "", 1)).alias("quarantined_rows"),
-        completeness.cast("double").alias("completeness"),
-        *null_key_counts(spec, passing, prefix="_null_"),
-    ).first()
     batch = {
         "run_id": run_id,
         "job": job,
@@ -322,6 +340,64 @@ def check(
     passed_null_keys = {key: int(profile[f"_null_{key}"]) for key in spec.keys}
     return QualityOutcome(
         spec.full_name, suite, passed_df, quarantined_df, results, batch, errors, passed_null_keys
+    )
+
+
+def _profile(
+    checked_df: DataFrame,
+    spec: TableSpec,
+    suite: Suite,
+    reason: Column,
+    counted: Sequence[tuple[SuiteExpectation, Column]],
+) -> Row:
+    """One pass over the batch: its rows, the rows held back (a non-empty `reason`), the completeness
+    and the null keys of the rest (checked by `gate`), and per counted expectation (with its predicate)
+    the rows it checks (`_checked_<i>`, those its row_condition selects) and finds (`_found_<i>`)."""
+    passing = reason == ""
+    completeness = (
+        F.avg(F.when(passing, F.expr(suite.completeness).cast("double")))
+        if suite.completeness
+        else F.lit(None)
+    )
+    per_expectation = []
+    for i, (e, failing) in enumerate(counted):
+        condition = e.kwargs.get("row_condition")
+        per_expectation.append(
+            F.count(F.when(F.expr(condition), 1)).alias(f"_checked_{i}")
+            if condition
+            else F.count(F.lit(1)).alias(f"_checked_{i}")
+        )
+        per_expectation.append(F.count(F.when(failing, 1)).alias(f"_found_{i}"))
+    return checked_df.agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.count(F.when(~passing, 1)).alias("quarantined_rows"),
+        completeness.cast("double").alias("completeness"),
+        *null_key_counts(spec, passing, prefix="_null_"),
+        *per_expectation,
+    ).first()
+
+
+# GX refuses these column types for these checks; such an expectation is left to GX, which says why.
+def _countable(expectation: SuiteExpectation, schema: StructType) -> bool:
+    """Whether the predicate's count of a row expectation is what GX would count on this schema."""
+    kind = schema[expectation.kwargs["column"]].dataType
+    if expectation.type == "expect_column_values_to_be_between":
+        low, high = expectation.kwargs.get("min_value"), expectation.kwargs.get("max_value")
+        bounds = (low is not None or high is not None) and (low is None or high is None or low <= high)
+        return bounds and isinstance(kind, (NumericType, DateType, TimestampType, TimestampNTZType))
+    if "regex" in expectation.kwargs:
+        return isinstance(kind, StringType)
+    return True
+
+
+def _disagreement(expectation: SuiteExpectation, result: Mapping[str, Any], found: int | None) -> str | None:
+    """The run-failing message when GX and the quarantine predicate count a row expectation differently."""
+    counted = result["unexpected_count"]
+    if found is None or counted is None or counted == found:
+        return None
+    return (
+        f"{expectation.describe()}: Great Expectations counted {counted} unexpected row(s), "
+        f"the quarantine predicate {found}"
     )
 
 
@@ -360,10 +436,10 @@ def gate(run: JobRun, df: DataFrame, spec: TableSpec, txn: tuple[str, int] | Non
     return passed_df
 
 
-def _reason(expectations: Sequence[SuiteExpectation]) -> Column:
+def _reason(expectations: Sequence[SuiteExpectation], predicates: Mapping[str, Column]) -> Column:
     """'; '-joined names of the error-level row expectations a row fails ('' if none): concat_ws skips
     the nulls `when` leaves for the expectations the row passes."""
-    failed = [F.when(e.failing_rows(), F.lit(e.name)) for e in expectations if e.quarantines]
+    failed = [F.when(predicates[e.name], F.lit(e.name)) for e in expectations if e.quarantines]
     return F.concat_ws(REASON_SEPARATOR, *failed) if failed else F.lit("")
 
 

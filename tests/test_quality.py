@@ -146,7 +146,9 @@ def test_staging_public_power_quarantines_each_bad_row_with_every_reason(spark, 
     assert (gas.value_mw, gas.fetched_at, gas.ts_month) == (-20000.0, FETCHED, date(2026, 10, 1))
 
 
-def test_samples_are_asked_of_gx_only_for_the_expectations_that_found_rows(spark, lakehouse, monkeypatch):
+def test_gx_is_asked_for_the_table_checks_and_for_samples_of_the_row_checks_that_found_rows(
+    spark, lakehouse, monkeypatch
+):
     validations = []  # (expectation names, samples) of each GX validation
     validate = quality._validate
 
@@ -155,16 +157,77 @@ def test_samples_are_asked_of_gx_only_for_the_expectations_that_found_rows(spark
         return validate(checked_df, table, expectations, samples)
 
     monkeypatch.setattr(quality, "_validate", counted)
-    names = [e.name for e in load_suite(lakehouse, STAGING_PUBLIC_POWER).expectations]
+    suite = load_suite(lakehouse, STAGING_PUBLIC_POWER)
+    table_checks = [e.name for e in suite.expectations if e.level == "table"]
+    assert table_checks == ["key_unique_within_fetch"]
     clean = frame(spark, STAGING_PUBLIC_POWER, [power("de", "Solar", ts(0), 0.0)])
-    run_check(clean, STAGING_PUBLIC_POWER, lakehouse)
-    assert validations == [(names, 0)]  # one validation, no samples: a second costs a Spark job each
+    outcome = run_check(clean, STAGING_PUBLIC_POWER, lakehouse)
+    # One validation, no samples (a sample costs a Spark job each); the row checks found nothing in the
+    # profile's pass and are recorded passed over the rows they checked.
+    assert validations == [(table_checks, 0)]
+    results = results_by_name(outcome)
+    assert [r["expectation"] for r in outcome.results] == [e.name for e in suite.expectations]
+    assert {(r["success"], r["unexpected_count"], r["unexpected_sample"]) for r in outcome.results} == {
+        (True, 0, "[]")
+    }
+    assert results["share_within_0_100"]["element_count"] == 0  # its row_condition selects no row
+    assert results["country_not_null"]["element_count"] == 1
 
     validations.clear()
     bad = [power("de", "Solar", ts(0), 0.0), power("de", "Load", ts(0), 200000.0)]
     outcome = run_check(frame(spark, STAGING_PUBLIC_POWER, bad), STAGING_PUBLIC_POWER, lakehouse)
-    assert validations == [(names, 0), (["power_within_150_gw"], quality.SAMPLE_SIZE)]
-    assert json.loads(results_by_name(outcome)["power_within_150_gw"]["unexpected_sample"]) == [200000.0]
+    assert validations == [(table_checks, 0), (["power_within_150_gw"], quality.SAMPLE_SIZE)]
+    found = results_by_name(outcome)["power_within_150_gw"]
+    assert (found["success"], found["element_count"], found["unexpected_count"]) == (False, 2, 1)
+    assert json.loads(found["unexpected_sample"]) == [200000.0]
+
+
+@pytest.mark.parametrize("bad", [False, True], ids=["clean", "bad"])
+def test_results_equal_gx_evaluating_every_expectation(spark, lakehouse, bad):
+    # What check records for each expectation is what GX reports when asked for the whole suite: a
+    # null value, a row_condition selecting some rows, derived columns, and a batch with failures.
+    rows = [
+        power("de", "Solar", ts(0), 0.0),
+        power("de", "Load", ts(0, 15), None),
+        power("de", "Renewable share of Load", ts(0), 99.1),
+        power("de", "Hydro pumped storage consumption", ts(0), -4724.1),
+    ]
+    if bad:
+        rows += [power("de", "Solar", ts(0, 5), INF), power(None, "Load", ts(1), 1.0)]
+    df = frame(spark, STAGING_PUBLIC_POWER, rows).cache()
+    suite = load_suite(lakehouse, STAGING_PUBLIC_POWER)
+
+    outcome = check(df, STAGING_PUBLIC_POWER, run_id=RUN_ID, job=JOB, now=NOW, config=lakehouse)
+
+    checked_df = df.withColumns({name: F.expr(sql) for name, sql in suite.derive})
+    gx = quality._validate(checked_df, suite.table, suite.expectations, samples=quality.SAMPLE_SIZE)
+    fields = ("success", "element_count", "unexpected_count", "unexpected_sample")
+    for expectation in suite.expectations:
+        want, _ = quality._result(checked_df, expectation, gx[expectation.name])
+        got = results_by_name(outcome)[expectation.name]
+        assert {f: got[f] for f in fields} == {f: want[f] for f in fields}, expectation.name
+    assert outcome.errors == []
+    assert outcome.quarantined_rows == (2 if bad else 0)
+
+
+def test_gx_and_the_quarantine_predicate_counting_differently_fail_the_run(spark, lakehouse, monkeypatch):
+    df = frame(spark, STAGING_PUBLIC_POWER, [power("de", "Load", ts(0), 200000.0)])
+    validate = quality._validate
+
+    def miscounting(checked_df, table, expectations, samples):
+        results = validate(checked_df, table, expectations, samples)
+        if "power_within_150_gw" in results:
+            results["power_within_150_gw"].result["unexpected_count"] = 2
+        return results
+
+    monkeypatch.setattr(quality, "_validate", miscounting)
+    outcome = run_check(df, STAGING_PUBLIC_POWER, lakehouse)
+
+    with pytest.raises(QualityError, match=(
+        r"expectation 'power_within_150_gw' \(expect_column_values_to_be_between\): Great Expectations "
+        r"counted 2 unexpected row\(s\), the quarantine predicate 1$"
+    )):  # fmt: skip
+        outcome.raise_on_errors()
 
 
 def test_staging_public_power_duplicate_key_fails_the_run_naming_key_and_values(spark, lakehouse):
