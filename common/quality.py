@@ -173,7 +173,14 @@ def load_suite(config: Config, spec: TableSpec) -> Suite:
     path = suites_dir(config) / spec.layer / f"{spec.name}.yaml"
     if not path.is_file():
         raise SuiteError(f"{spec.full_name}: no quality suite at {path}")
-    return parse_suite(read_yaml(path), spec, source=str(path))
+    # Parsing checks every expectation with GX (about 0.3 s a suite): once per file content and spec.
+    key = (str(path), path.read_bytes(), spec.full_name, tuple(spec.column_names))
+    if key not in _PARSED_SUITES:
+        _PARSED_SUITES[key] = parse_suite(read_yaml(path), spec, source=str(path))
+    return _PARSED_SUITES[key]
+
+
+_PARSED_SUITES: dict[tuple, Suite] = {}  # Suite is immutable: shared by every check of the process
 
 
 def parse_suite(data: Mapping[str, Any], spec: TableSpec, source: str = "<inline>") -> Suite:
