@@ -210,6 +210,30 @@ def test_results_equal_gx_evaluating_every_expectation(spark, lakehouse, bad):
     assert outcome.quarantined_rows == (2 if bad else 0)
 
 
+def test_a_row_check_left_to_gx_quarantines_what_gx_finds(spark, lakehouse):
+    # A regex on a number column is not counted in the profile's pass (GX may refuse the type); GX
+    # evaluates it, and the rows it finds are quarantined and counted in the batch's profile as usual.
+    regex = {"type": "expect_column_values_to_match_regex", "severity": "error", "level": "row"}
+    regex["kwargs"] = {"column": "value_mw", "regex": "^-?[0-9]+[.]0$"}
+    suite = parse_suite(
+        {"table": "staging/public_power", "expectations": [{"name": "whole_megawatts", **regex}]},
+        STAGING_PUBLIC_POWER,
+    )
+    df = frame(
+        spark, STAGING_PUBLIC_POWER, [power("de", "Solar", ts(0), 1.0), power("de", "Solar", ts(0, 15), 1.5)]
+    )
+
+    outcome = check(
+        df.cache(), STAGING_PUBLIC_POWER, run_id=RUN_ID, job=JOB, now=NOW, config=lakehouse, suite=suite
+    )
+
+    found = results_by_name(outcome)["whole_megawatts"]
+    assert (found["success"], found["element_count"], found["unexpected_count"]) == (False, 2, 1)
+    assert quarantined(outcome, "ts_utc") == {((ts(0, 15),), "whole_megawatts")}
+    assert (outcome.batch["rows"], outcome.quarantined_rows) == (2, 1)
+    assert outcome.errors == []
+
+
 def test_gx_and_the_quarantine_predicate_counting_differently_fail_the_run(spark, lakehouse, monkeypatch):
     df = frame(spark, STAGING_PUBLIC_POWER, [power("de", "Load", ts(0), 200000.0)])
     validate = quality._validate
