@@ -4,13 +4,16 @@ run and with what message, that warnings never block, and what quality/results a
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date, datetime
 
 import pytest
+import yaml
 from pyspark.sql import functions as F
 
 from common import quality, tables
 from common.cli import JobArgs
+from common.config import conf_dir
 from common.quality import QualityError, SuiteError, check, gate, load_suite, parse_suite, write_outcome
 from common.runs import JobRun
 from common.validate import ValidationError
@@ -180,6 +183,21 @@ def test_gx_is_asked_for_the_table_checks_and_for_samples_of_the_row_checks_that
     found = results_by_name(outcome)["power_within_150_gw"]
     assert (found["success"], found["element_count"], found["unexpected_count"]) == (False, 2, 1)
     assert json.loads(found["unexpected_sample"]) == [200000.0]
+
+
+def test_a_suite_file_is_parsed_once_per_content(lakehouse, tmp_path, monkeypatch):
+    conf = tmp_path / "conf"
+    shutil.copytree(conf_dir(), conf)
+    monkeypatch.setenv("LAKEHOUSE_CONF_DIR", str(conf))
+    first = load_suite(lakehouse, STAGING_PRICE)
+    assert load_suite(lakehouse, STAGING_PRICE) is first  # the same file: not parsed again
+
+    path = conf / "suites" / "staging" / "price.yaml"
+    edited = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edited["expectations"] = edited["expectations"][:1]
+    path.write_text(yaml.safe_dump(edited), encoding="utf-8")
+
+    assert [e.name for e in load_suite(lakehouse, STAGING_PRICE).expectations] == [first.expectations[0].name]
 
 
 @pytest.mark.parametrize("bad", [False, True], ids=["clean", "bad"])
